@@ -1,0 +1,294 @@
+"""Reverse-mode engine: topological order, gradient accumulation, un-broadcasting, graph freeing."""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from . import grad_mode
+from .function import Function, _check_finite
+
+
+def unbroadcast(grad, shape: tuple):
+    """Sum a gradient of a broadcast result back down to an input's `shape` (arrays or Tensors)."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra < 0:
+        raise ValueError(f"gradient of shape {grad.shape} cannot be reduced to input shape {shape}")
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    if extra:
+        grad = grad.reshape(shape)
+    return grad
+
+
+def topological_order(root: Function) -> list[Function]:
+    """Nodes reachable from `root`, parents before children; iterative and deterministic."""
+    order: list[Function] = []
+    visited: set[int] = set()
+    stack: list[tuple[Function, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in reversed(node.parents):
+            if isinstance(parent, Function) and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+class _GraphContext:
+    """The view of a node that backward sees under create_graph: saved values as Tensors."""
+
+    xp = None  # set to the autograd module on first use (it imports this module)
+
+    def __init__(self, node: Function):
+        from .tensor import Tensor
+
+        self._node = node
+        saved = []
+        for array, source in zip(node.saved, node.saved_sources):
+            if source == "out":
+                saved.append(Tensor._make(array, node))
+            elif source is not None and node.parents[source] is not None:
+                parent = node.parents[source]
+                saved.append(parent if isinstance(parent, Tensor) else Tensor._make(array, parent))
+            else:
+                saved.append(Tensor._make(array, None))
+        self.saved = tuple(saved)
+
+    def __getattr__(self, name):
+        return getattr(self._node, name)
+
+
+def _graph_backward(node: Function, grad):
+    """Backward of `node` that records a graph (for create_graph=True)."""
+    import autograd
+
+    if _GraphContext.xp is None:
+        _GraphContext.xp = autograd
+    op = type(node)
+    composite = getattr(op, "composite", None)
+    if composite is None:
+        return op.backward(_GraphContext(node), grad)
+    inputs = _GraphContext(node).saved
+    wanted = [x for x, need in zip(inputs, node.needs_input_grad) if need]
+    with grad_mode.enable_grad():
+        out = composite(*inputs, **node.params)
+    grads = iter(grad_of([out], wanted, [grad], retain_graph=True, create_graph=True))
+    return tuple(next(grads) if need else None for need in node.needs_input_grad)
+
+
+def _as_tuple(grads):
+    return grads if isinstance(grads, tuple) else (grads,)
+
+
+def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capture=None):
+    """Propagate `root_grads` from `roots` (Tensors) through the graph.
+
+    Leaf gradients are added to `.grad`, unless `capture` (a list of Tensors) is given: then the
+    gradients of exactly those tensors are returned and no `.grad` is touched.
+    """
+    from .tensor import Tensor
+
+    anomaly = grad_mode.is_anomaly_enabled()
+    node_grads: dict[Function, object] = {}
+    leaf_grads: dict[Tensor, object] = {}
+    for root, grad in zip(roots, root_grads):
+        if root.grad_fn is None:
+            if root.requires_grad:
+                leaf_grads[root] = grad if root not in leaf_grads else leaf_grads[root] + grad
+            continue
+        previous = node_grads.get(root.grad_fn)
+        node_grads[root.grad_fn] = grad if previous is None else previous + grad
+
+    captured_nodes = {}
+    if capture is not None:
+        captured_nodes = {t.grad_fn: t for t in capture if t.grad_fn is not None}
+
+    order: list[Function] = []
+    seen: set[int] = set()
+    for node in node_grads:
+        if id(node) not in seen:
+            for n in topological_order(node):
+                if id(n) not in seen:
+                    seen.add(id(n))
+                    order.append(n)
+    # Merge per-root orders into one valid order: a node must follow all its parents.
+    if len(node_grads) > 1:
+        order = _merge_orders(order)
+
+    results: dict[int, object] = {}
+    with grad_mode.no_grad() if not create_graph else grad_mode.enable_grad():
+        for node in reversed(order):
+            grad = node_grads.pop(node, None)
+            if grad is None:
+                continue
+            if node.freed:
+                raise RuntimeError(
+                    f"backward through op '{node.name}' a second time: its saved values were freed "
+                    "after the first backward; pass retain_graph=True to the first backward")
+            if node.hooks or node.retained is not None:
+                grad = _run_tensor_hooks(node.hooks, grad, node.retained, create_graph, f"op '{node.name}'")
+            if node in captured_nodes:
+                results[id(captured_nodes[node])] = grad
+            grads = _as_tuple(_graph_backward(node, grad) if create_graph
+                              else type(node).backward(node, grad))
+            if len(grads) != len(node.parents):
+                raise RuntimeError(f"backward of '{node.name}' returned {len(grads)} gradients "
+                                   f"for {len(node.parents)} inputs")
+            if not retain_graph:
+                node.saved = ()
+                node.freed = True
+            for parent, input_grad, (shape, dtype) in zip(node.parents, grads, node.input_meta):
+                if parent is None or input_grad is None:
+                    continue
+                input_grad = unbroadcast(input_grad, shape)
+                if input_grad.shape != shape:
+                    raise RuntimeError(f"backward of '{node.name}' gave a gradient of shape "
+                                       f"{input_grad.shape} for an input of shape {shape}")
+                if input_grad.dtype != dtype:
+                    input_grad = input_grad.astype(dtype)
+                if anomaly:
+                    _check_finite(input_grad.data if isinstance(input_grad, Tensor) else input_grad,
+                                  f"backward of {node.name}", node)
+                table = leaf_grads if isinstance(parent, Tensor) else node_grads
+                previous = table.get(parent)
+                table[parent] = input_grad if previous is None else previous + input_grad
+
+    if capture is not None:
+        out = []
+        for t in capture:
+            if t.grad_fn is None:
+                out.append(leaf_grads.get(t))
+            else:
+                out.append(results.get(id(t)))
+        return out
+
+    assigned: set[int] = set()
+    for leaf, grad in leaf_grads.items():
+        if leaf._hooks:
+            grad = _run_tensor_hooks(leaf._hooks, grad, None, create_graph, "leaf tensor")
+        if not create_graph:
+            if id(grad) in assigned:
+                grad = grad.copy()  # two leaves must not share one gradient buffer
+            assigned.add(id(grad))
+        _accumulate_leaf(leaf, grad, create_graph)
+    return None
+
+
+def _merge_orders(order: list[Function]) -> list[Function]:
+    """Re-sort a concatenation of topological orders so every node follows its parents."""
+    position = {id(n): i for i, n in enumerate(order)}
+    indegree = {id(n): 0 for n in order}
+    children: dict[int, list[Function]] = {id(n): [] for n in order}
+    for n in order:
+        for p in n.parents:
+            if isinstance(p, Function) and id(p) in position:
+                indegree[id(n)] += 1
+                children[id(p)].append(n)
+    ready = [n for n in order if indegree[id(n)] == 0]
+    merged = []
+    while ready:
+        ready.sort(key=lambda n: position[id(n)], reverse=True)
+        n = ready.pop()
+        merged.append(n)
+        for c in children[id(n)]:
+            indegree[id(c)] -= 1
+            if indegree[id(c)] == 0:
+                ready.append(c)
+    return merged
+
+
+def _run_tensor_hooks(hooks, grad, retained, create_graph, where):
+    from .tensor import Tensor
+
+    as_tensor = grad if isinstance(grad, Tensor) else Tensor._make(grad, None)
+    for hook in hooks or ():
+        replaced = hook(as_tensor)
+        if replaced is not None:
+            replaced_data = replaced.data if isinstance(replaced, Tensor) else np.asarray(replaced)
+            if replaced_data.shape != as_tensor.shape:
+                raise RuntimeError(f"hook on {where} returned a gradient of shape "
+                                   f"{replaced_data.shape}; expected {as_tensor.shape}")
+            as_tensor = replaced if isinstance(replaced, Tensor) else Tensor._make(replaced_data, None)
+    if retained is not None:
+        tensor = retained()
+        if tensor is not None:
+            tensor.grad = as_tensor if create_graph else Tensor._make(as_tensor.data, None)
+    return as_tensor if create_graph else as_tensor.data
+
+
+def _accumulate_leaf(leaf, grad, create_graph: bool) -> None:
+    from .tensor import Tensor
+
+    if create_graph:
+        new = grad if isinstance(grad, Tensor) else Tensor._make(grad, None)
+        leaf.grad = new if leaf.grad is None else leaf.grad + new
+    else:
+        data = grad.data if isinstance(grad, Tensor) else grad
+        leaf.grad = Tensor._make(data if leaf.grad is None else leaf.grad.data + data, None)
+
+
+def backward(tensor, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
+    """Accumulate d(tensor)/d(leaf) into every leaf's `.grad`."""
+    grad = _root_grad(tensor, grad, "backward", create_graph)
+    run_backward([tensor], [grad], retain_graph or create_graph, create_graph)
+
+
+def grad_of(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False):
+    """Gradients of `outputs` with respect to `inputs`, returned without touching `.grad`."""
+    from .tensor import Tensor
+
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    grad_outputs = [_root_grad(o, g, "grad", create_graph) for o, g in zip(outputs, grad_outputs)]
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("grad: one of the inputs does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=inputs)
+    result = []
+    for t, g in zip(inputs, grads):
+        if g is None:
+            raise RuntimeError(f"grad: an input of shape {t.shape} is not reachable from the outputs")
+        result.append(g if isinstance(g, Tensor) else Tensor._make(g, None))
+    return tuple(result)
+
+
+def _root_grad(tensor, grad, where: str, create_graph: bool):
+    from .tensor import Tensor
+
+    if not tensor.requires_grad:
+        raise RuntimeError(f"{where}: the tensor does not require grad and has no grad_fn")
+    if grad is None:
+        if tensor.data.size != 1:
+            raise RuntimeError(f"{where}: grad can be implicitly created only for scalar outputs; "
+                               f"the output has shape {tensor.shape}, so pass grad of that shape")
+        data = np.ones_like(tensor.data)
+        return Tensor._make(data, None) if create_graph else data
+    if isinstance(grad, Tensor):
+        data = grad.data
+    else:
+        data = np.asarray(grad, dtype=tensor.dtype)
+    if data.shape != tensor.shape:
+        raise RuntimeError(f"{where}: grad has shape {data.shape} but the output has shape {tensor.shape}")
+    if create_graph:
+        return grad if isinstance(grad, Tensor) else Tensor._make(data, None)
+    return data.astype(tensor.dtype, copy=True)
+
+
+def retain_weakly(tensor):
+    return weakref.ref(tensor)

@@ -1,0 +1,167 @@
+"""The op base class `Function`, its graph node role, and the one registry of ops."""
+from __future__ import annotations
+
+import re
+import traceback
+
+import numpy as np
+
+from . import grad_mode
+from .dtypes import as_operand
+
+REGISTRY: dict[str, type[Function]] = {}
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class Function:
+    """Base class of every differentiable op, built-in or user-defined.
+
+    Subclass it and define two static methods, then call ``MyOp.apply(*inputs, **params)``:
+
+    ``forward(ctx, *arrays, **params) -> ndarray``
+        Computes the result on NumPy arrays. Tensor inputs arrive as their ``.data``; Python
+        scalars arrive as 0-d arrays of the other operands' dtype. Keyword ``params`` are
+        non-differentiable settings (an axis, a shape). Save what backward needs with
+        ``ctx.save_for_backward(...)`` (inputs and/or the output array); plain settings and
+        constant masks may be stored as attributes of ``ctx``.
+
+    ``backward(ctx, grad) -> gradient or tuple of gradients``
+        Returns one gradient per input (``None`` where ``ctx.needs_input_grad[i]`` is False or
+        the input is not differentiable). Gradients may have the broadcast shape of the result:
+        the engine reduces them to each input's shape (the one place un-broadcasting happens).
+
+    One backward serves both orders of differentiation. On the plain first-order path
+    ``ctx.saved`` holds arrays, ``grad`` is an array and ``ctx.xp`` is ``numpy``, so backward
+    runs at NumPy speed. Under ``create_graph=True`` the same code runs with ``ctx.saved``
+    holding Tensors connected to the graph, ``grad`` a Tensor and ``ctx.xp`` the ``autograd``
+    module, so the gradient is itself differentiable. Write backward with arithmetic operators,
+    ``.reshape``/``.transpose``/``.sum`` and ``ctx.xp.<numpy-named function>``; constant masks
+    (``x > 0``) may stay arrays. An op whose backward cannot be written that way defines
+    ``composite(*tensors, **params)``, the same forward built from differentiable ops, and
+    must save all its inputs in order; higher-order gradients then flow through it.
+
+    Subclasses register themselves under ``name`` (snake case of the class name by default);
+    set ``register = False`` on an abstract helper base. ``differentiable_inputs`` limits
+    which positional inputs can carry a gradient (e.g. ``(1, 2)`` for ``where``).
+    """
+
+    name: str = "function"
+    register: bool = True
+    differentiable_inputs: tuple[int, ...] | None = None
+    xp = np
+
+    # Graph-node state; set by apply when the op is recorded.
+    parents: tuple = ()
+    saved: tuple = ()
+    saved_sources: tuple = ()
+    needs_input_grad: tuple = ()
+    input_meta: tuple = ()
+    params: dict = {}
+    hooks: list | None = None
+    retained = None
+    freed = False
+    created_at = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            cls.name = _snake_case(cls.__name__)
+        if cls.__dict__.get("register", True):
+            previous = REGISTRY.get(cls.name)
+            if previous is not None and previous.__qualname__ != cls.__qualname__:
+                raise ValueError(f"op name {cls.name!r} is already registered by {previous.__qualname__}")
+            REGISTRY[cls.name] = cls
+
+    @staticmethod
+    def forward(ctx, *arrays, **params):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError
+
+    def save_for_backward(self, *arrays) -> None:
+        self.saved = arrays
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run the op on Tensors (or array-likes) and record it in the graph when needed."""
+        from .tensor import Tensor
+
+        like = None
+        requires_grad = False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                if x.requires_grad:
+                    requires_grad = True
+                if like is None or (like.kind != "f" and x.data.dtype.kind == "f"):
+                    like = x.data.dtype
+        arrays = [x.data if isinstance(x, Tensor) else as_operand(x, like) for x in inputs]
+        ctx = cls.__new__(cls)
+        try:
+            raw_out = cls.forward(ctx, *arrays, **params)
+        except (ValueError, IndexError, TypeError) as error:
+            shapes = ", ".join(str(a.shape) for a in arrays)
+            raise type(error)(f"{cls.name}: {error} (input shapes: {shapes})") from error
+        # NumPy returns scalars for 0-d results; the graph always holds arrays
+        out = raw_out if type(raw_out) is np.ndarray else np.asarray(raw_out)
+        anomaly = grad_mode.is_anomaly_enabled()
+        if anomaly:
+            ctx.created_at = _user_frame()
+            _check_finite(out, f"forward of {cls.name}", ctx)
+        if not (requires_grad and out.dtype.kind in "fc" and grad_mode.is_grad_enabled()):
+            return Tensor._make(out, None)
+        allowed = cls.differentiable_inputs
+        parents = []
+        needs = []
+        for i, x in enumerate(inputs):
+            if (isinstance(x, Tensor) and x.requires_grad
+                    and (allowed is None or i in allowed)):
+                parents.append(x.grad_fn if x.grad_fn is not None else x)
+                needs.append(True)
+            else:
+                parents.append(None)
+                needs.append(False)
+        ctx.parents = tuple(parents)
+        ctx.needs_input_grad = tuple(needs)
+        ctx.input_meta = tuple((a.shape, a.dtype) for a in arrays)
+        ctx.params = params
+        if ctx.saved:
+            ctx.saved_sources = tuple(_source_of(s, arrays, raw_out) for s in ctx.saved)
+            if out is not raw_out or any(type(s) is not np.ndarray for s in ctx.saved):
+                ctx.saved = tuple(out if s is raw_out else np.asarray(s) for s in ctx.saved)
+        return Tensor._make(out, ctx)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} backward>"
+
+
+def _source_of(array, inputs, out):
+    """Where a saved array came from: an input's index, 'out', or None (a constant)."""
+    for i, x in enumerate(inputs):
+        if array is x:
+            return i
+    if array is out:
+        return "out"
+    return None
+
+
+def _user_frame() -> str:
+    """The innermost stack frame outside this package, formatted as 'file:line in func'."""
+    import os
+
+    package_dir = os.path.dirname(os.path.abspath(__file__))
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        if not os.path.abspath(frame.filename).startswith(package_dir):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}\n    {frame.line}"
+    return "<unknown>"
+
+
+def _check_finite(array, where: str, node) -> None:
+    if array.dtype.kind in "fc" and not np.all(np.isfinite(array)):
+        kind = "NaN" if np.isnan(array).any() else "Inf"
+        raise FloatingPointError(
+            f"detect_anomaly: {where} produced {kind}; the op was created at\n  {node.created_at}")

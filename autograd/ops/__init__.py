@@ -1,0 +1,173 @@
+"""The public op functions: NumPy's names and signatures, each a thin call of a registered op."""
+from __future__ import annotations
+
+import builtins
+
+from .compare import (
+    argmax,
+    argmin,
+    equal,
+    greater,
+    greater_equal,
+    isfinite,
+    isnan,
+    less,
+    less_equal,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    not_equal,
+    sign,
+)
+from .elementwise import (
+    Abs,
+    Add,
+    Cast,
+    Clip,
+    Cos,
+    Div,
+    Exp,
+    Log,
+    Maximum,
+    Minimum,
+    Mul,
+    Neg,
+    Pow,
+    Relu,
+    Sigmoid,
+    Sin,
+    Sqrt,
+    Sub,
+    Tanh,
+    Where,
+)
+from .linalg import Einsum, Matmul
+from .reduce import Logsumexp, Max, Mean, Min, Prod, Std, Sum, Var
+from .shape import (
+    BroadcastTo,
+    Concatenate,
+    ExpandDims,
+    GetItem,
+    IndexAdd,
+    Pad,
+    Reshape,
+    Squeeze,
+    Stack,
+    Transpose,
+)
+
+__all__ = [
+    "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh",
+    "sigmoid", "relu", "maximum", "minimum", "clip", "where", "astype", "sum", "mean", "max", "min",
+    "var", "std", "logsumexp", "prod", "argmax", "argmin", "reshape", "transpose", "swapaxes",
+    "expand_dims", "squeeze", "flatten", "broadcast_to", "getitem", "index_add", "concatenate",
+    "stack", "split", "pad", "matmul", "einsum", "less", "less_equal", "greater", "greater_equal",
+    "equal", "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "isfinite",
+    "isnan", "sign",
+]
+
+
+# ----- elementwise ------------------------------------------------------------------------
+def add(a, b): return Add.apply(a, b)
+def sub(a, b): return Sub.apply(a, b)
+def mul(a, b): return Mul.apply(a, b)
+def div(a, b): return Div.apply(a, b)
+def neg(x): return Neg.apply(x)
+def pow(a, b): return Pow.apply(a, b)
+def exp(x): return Exp.apply(x)
+def log(x): return Log.apply(x)
+def sqrt(x): return Sqrt.apply(x)
+def abs(x): return Abs.apply(x)
+def sin(x): return Sin.apply(x)
+def cos(x): return Cos.apply(x)
+def tanh(x): return Tanh.apply(x)
+def sigmoid(x): return Sigmoid.apply(x)
+def relu(x): return Relu.apply(x)
+def maximum(a, b): return Maximum.apply(a, b)
+def minimum(a, b): return Minimum.apply(a, b)
+def clip(x, lo=None, hi=None): return Clip.apply(x, lo=lo, hi=hi)
+def where(condition, a, b): return Where.apply(condition, a, b)
+def astype(x, dtype): return Cast.apply(x, dtype=dtype)
+
+
+# ----- reductions -------------------------------------------------------------------------
+def sum(x, axis=None, keepdims=False): return Sum.apply(x, axis=axis, keepdims=keepdims)
+def mean(x, axis=None, keepdims=False): return Mean.apply(x, axis=axis, keepdims=keepdims)
+def max(x, axis=None, keepdims=False): return Max.apply(x, axis=axis, keepdims=keepdims)
+def min(x, axis=None, keepdims=False): return Min.apply(x, axis=axis, keepdims=keepdims)
+def var(x, axis=None, ddof=0, keepdims=False): return Var.apply(x, axis=axis, ddof=ddof, keepdims=keepdims)
+def std(x, axis=None, ddof=0, keepdims=False): return Std.apply(x, axis=axis, ddof=ddof, keepdims=keepdims)
+def logsumexp(x, axis=None, keepdims=False): return Logsumexp.apply(x, axis=axis, keepdims=keepdims)
+def prod(x, axis=None, keepdims=False): return Prod.apply(x, axis=axis, keepdims=keepdims)
+
+
+# ----- shape ------------------------------------------------------------------------------
+def reshape(x, shape): return Reshape.apply(x, shape=shape)
+def transpose(x, axes=None): return Transpose.apply(x, axes=axes)
+def expand_dims(x, axis): return ExpandDims.apply(x, axis=axis)
+def squeeze(x, axis=None): return Squeeze.apply(x, axis=axis)
+def broadcast_to(x, shape): return BroadcastTo.apply(x, shape=tuple(shape))
+def index_add(grad, index, shape): return IndexAdd.apply(grad, index=_plain_index(index), shape=shape)
+def concatenate(tensors, axis=0): return Concatenate.apply(*tensors, axis=axis)
+def stack(tensors, axis=0): return Stack.apply(*tensors, axis=axis)
+def pad(x, pad_width, constant_values=0): return Pad.apply(x, pad_width=pad_width, constant_values=constant_values)
+
+
+def getitem(x, index):
+    """x[index] with NumPy's basic, integer-array and boolean-mask indexing."""
+    return GetItem.apply(x, index=_plain_index(index))
+
+
+def _plain_index(index):
+    """Replace Tensors and lists inside an index by arrays (so backward can reuse it)."""
+    import numpy as np
+
+    from ..tensor import Tensor
+
+    def plain(part):
+        if isinstance(part, Tensor):
+            return part.data
+        if isinstance(part, list):
+            return np.asarray(part)
+        return part
+
+    return tuple(plain(p) for p in index) if isinstance(index, tuple) else plain(index)
+
+
+def swapaxes(x, axis1, axis2):
+    """Exchange two axes (a transpose)."""
+    axes = list(range(x.ndim))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return transpose(x, axes)
+
+
+def flatten(x, start_axis=0, end_axis=-1):
+    """Merge axes start_axis..end_axis into one (all of them by default, like ndarray.flatten)."""
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    start, end = start_axis % x.ndim, end_axis % x.ndim
+    merged = 1
+    for n in x.shape[start:end + 1]:
+        merged *= n
+    return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
+
+
+def split(x, indices_or_sections, axis=0):
+    """Split along `axis` into equal sections or at the given indices (NumPy's semantics)."""
+    size = x.shape[axis]
+    if isinstance(indices_or_sections, int):
+        if size % indices_or_sections:
+            raise ValueError(f"split: axis {axis} of size {size} does not divide into "
+                             f"{indices_or_sections} equal sections")
+        step = size // indices_or_sections
+        bounds = list(range(0, size + 1, step)) if step else [0] * (indices_or_sections + 1)
+    else:
+        bounds = [0] + [builtins.min(builtins.max(i, 0), size) for i in indices_or_sections] + [size]
+    lead = (slice(None),) * (axis % x.ndim)
+    return [getitem(x, lead + (slice(start, stop),)) for start, stop in zip(bounds[:-1], bounds[1:])]
+
+
+# ----- linear algebra ---------------------------------------------------------------------
+def matmul(a, b): return Matmul.apply(a, b)
+def einsum(subscripts, *operands): return Einsum.apply(*operands, subscripts=subscripts)

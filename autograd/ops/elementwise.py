@@ -1,0 +1,283 @@
+"""Elementwise ops: arithmetic, transcendental functions, activations, selection."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+from ._util import constant
+
+
+def _tie_weights(a: np.ndarray, b: np.ndarray, dtype) -> np.ndarray:
+    """1 where a wins, 0 where b wins, 0.5 on ties: the even split that makes maximum(x, x)' = 1."""
+    weights = (a > b).astype(dtype)
+    weights[a == b] = 0.5
+    return weights
+
+
+# ----- arithmetic -------------------------------------------------------------------------
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad / b if need_a else None
+        grad_b = -grad * a / (b * b) if need_b else None  # d(a/b)/db = -a/b²
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Pow(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved
+        xp = ctx.xp
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad * b * a ** (b - 1) if need_a else None
+        grad_b = None
+        if need_b:
+            base = constant(a)
+            # d(a^b)/db = a^b log a; 0 where a == 0 (the limit for b > 0), NaN for a < 0 as in PyTorch
+            log_a = xp.log(xp.where(base > 0, a, 1))
+            grad_b = xp.where(base < 0, np.nan, grad * out * log_a)
+        return grad_a, grad_b
+
+
+# ----- transcendental ---------------------------------------------------------------------
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return grad * out
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad / x
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return grad / (2 * out)
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad * np.sign(constant(x))  # sign(0) = 0: the subgradient abs'(0) = 0
+
+
+class Sin(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad * ctx.xp.cos(x)
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return -grad * ctx.xp.sin(x)
+
+
+# ----- activations whose derivative comes cheapest from the output ------------------------
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return grad * (1 - out * out)  # tanh' = 1 - y²
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, x):
+        # exp of -|x| never overflows, so ±1000 give exact 0 and 1 without warnings
+        e = np.exp(-np.abs(x))
+        out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return grad * out * (1 - out)  # sigmoid' = y(1 - y)
+
+
+class Relu(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.maximum(x, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return grad * (constant(out) > 0)  # relu'(0) = 0
+
+
+# ----- selection --------------------------------------------------------------------------
+class Maximum(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.weights_a = _tie_weights(a, b, np.result_type(a, b))
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        weights = ctx.weights_a
+        return (grad * weights if need_a else None), (grad * (1 - weights) if need_b else None)
+
+
+class Minimum(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.weights_a = _tie_weights(b, a, np.result_type(a, b))
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        weights = ctx.weights_a
+        return (grad * weights if need_a else None), (grad * (1 - weights) if need_b else None)
+
+
+class Clip(Function):
+    @staticmethod
+    def forward(ctx, x, lo=None, hi=None):
+        # the gradient passes where lo <= x <= hi, bounds included (PyTorch's clamp convention)
+        inside = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            inside &= x >= lo
+        if hi is not None:
+            inside &= x <= hi
+        ctx.inside = inside
+        return np.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.inside
+
+
+class Where(Function):
+    differentiable_inputs = (1, 2)
+
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        ctx.condition = condition.astype(bool, copy=False)
+        return np.where(ctx.condition, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp, condition = ctx.xp, ctx.condition
+        _, need_a, need_b = ctx.needs_input_grad
+        return (None,
+                xp.where(condition, grad, 0) if need_a else None,
+                xp.where(condition, 0, grad) if need_b else None)
+
+
+class Cast(Function):
+    @staticmethod
+    def forward(ctx, x, dtype=None):
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad  # the engine casts the gradient back to the input's dtype
