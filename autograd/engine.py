@@ -8,6 +8,8 @@ import numpy as np
 from . import grad_mode
 from .function import Function, _check_finite
 
+Tensor = None  # bound by tensor.py once the class exists (the two modules import each other)
+
 
 def unbroadcast(grad, shape: tuple):
     """Sum a gradient of a broadcast result back down to an input's `shape` (arrays or Tensors)."""
@@ -28,20 +30,18 @@ def unbroadcast(grad, shape: tuple):
 def topological_order(root: Function) -> list[Function]:
     """Nodes reachable from `root`, parents before children; iterative and deterministic."""
     order: list[Function] = []
-    visited: set[int] = set()
-    stack: list[tuple[Function, bool]] = [(root, False)]
+    visited = {root}
+    stack = [(root, iter(root.parents))]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
+        node, parents = stack[-1]
+        for parent in parents:
+            if isinstance(parent, Function) and parent not in visited:
+                visited.add(parent)
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:
+            stack.pop()
             order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for parent in reversed(node.parents):
-            if isinstance(parent, Function) and id(parent) not in visited:
-                stack.append((parent, False))
     return order
 
 
@@ -51,8 +51,6 @@ class _GraphContext:
     xp = None  # set to the autograd module on first use (it imports this module)
 
     def __init__(self, node: Function):
-        from .tensor import Tensor
-
         self._node = node
         saved = []
         for array, source in zip(node.saved, node.saved_sources):
@@ -97,37 +95,23 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     Leaf gradients are added to `.grad`, unless `capture` (a list of Tensors) is given: then the
     gradients of exactly those tensors are returned and no `.grad` is touched.
     """
-    from .tensor import Tensor
-
-    anomaly = grad_mode.is_anomaly_enabled()
     node_grads: dict[Function, object] = {}
     leaf_grads: dict[Tensor, object] = {}
     for root, grad in zip(roots, root_grads):
-        if root.grad_fn is None:
-            if root.requires_grad:
-                leaf_grads[root] = grad if root not in leaf_grads else leaf_grads[root] + grad
-            continue
-        previous = node_grads.get(root.grad_fn)
-        node_grads[root.grad_fn] = grad if previous is None else previous + grad
+        table, key = (leaf_grads, root) if root.grad_fn is None else (node_grads, root.grad_fn)
+        previous = table.get(key)
+        table[key] = grad if previous is None else previous + grad
+    captured_nodes = {} if capture is None else {t.grad_fn: t for t in capture if t.grad_fn is not None}
+    if len(node_grads) == 1:
+        order = topological_order(next(iter(node_grads)))
+    else:
+        order = _merge_orders(list(dict.fromkeys(n for root in node_grads for n in topological_order(root))))
 
-    captured_nodes = {}
-    if capture is not None:
-        captured_nodes = {t.grad_fn: t for t in capture if t.grad_fn is not None}
-
-    order: list[Function] = []
-    seen: set[int] = set()
-    for node in node_grads:
-        if id(node) not in seen:
-            for n in topological_order(node):
-                if id(n) not in seen:
-                    seen.add(id(n))
-                    order.append(n)
-    # Merge per-root orders into one valid order: a node must follow all its parents.
-    if len(node_grads) > 1:
-        order = _merge_orders(order)
-
+    anomaly = grad_mode.is_anomaly_enabled()
     results: dict[int, object] = {}
-    with grad_mode.no_grad() if not create_graph else grad_mode.enable_grad():
+    previous_mode = grad_mode.is_grad_enabled()
+    grad_mode.set_grad_enabled(create_graph)  # record the backward graph only for higher order
+    try:
         for node in reversed(order):
             grad = node_grads.pop(node, None)
             if grad is None:
@@ -138,10 +122,11 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
                     "after the first backward; pass retain_graph=True to the first backward")
             if node.hooks or node.retained is not None:
                 grad = _run_tensor_hooks(node.hooks, grad, node.retained, create_graph, f"op '{node.name}'")
-            if node in captured_nodes:
+            if captured_nodes and node in captured_nodes:
                 results[id(captured_nodes[node])] = grad
-            grads = _as_tuple(_graph_backward(node, grad) if create_graph
-                              else type(node).backward(node, grad))
+            grads = _graph_backward(node, grad) if create_graph else type(node).backward(node, grad)
+            if type(grads) is not tuple:
+                grads = (grads,)
             if len(grads) != len(node.parents):
                 raise RuntimeError(f"backward of '{node.name}' returned {len(grads)} gradients "
                                    f"for {len(node.parents)} inputs")
@@ -151,66 +136,61 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
             for parent, input_grad, (shape, dtype) in zip(node.parents, grads, node.input_meta):
                 if parent is None or input_grad is None:
                     continue
-                input_grad = unbroadcast(input_grad, shape)
                 if input_grad.shape != shape:
-                    raise RuntimeError(f"backward of '{node.name}' gave a gradient of shape "
-                                       f"{input_grad.shape} for an input of shape {shape}")
+                    input_grad = unbroadcast(input_grad, shape)
+                    if input_grad.shape != shape:
+                        raise RuntimeError(f"backward of '{node.name}' gave a gradient of shape "
+                                           f"{input_grad.shape} for an input of shape {shape}")
                 if input_grad.dtype != dtype:
                     input_grad = input_grad.astype(dtype)
                 if anomaly:
                     _check_finite(input_grad.data if isinstance(input_grad, Tensor) else input_grad,
                                   f"backward of {node.name}", node)
-                table = leaf_grads if isinstance(parent, Tensor) else node_grads
+                table = node_grads if isinstance(parent, Function) else leaf_grads
                 previous = table.get(parent)
                 table[parent] = input_grad if previous is None else previous + input_grad
+    finally:
+        grad_mode.set_grad_enabled(previous_mode)
 
     if capture is not None:
-        out = []
-        for t in capture:
-            if t.grad_fn is None:
-                out.append(leaf_grads.get(t))
-            else:
-                out.append(results.get(id(t)))
-        return out
-
-    assigned: set[int] = set()
+        return [leaf_grads.get(t) if t.grad_fn is None else results.get(id(t)) for t in capture]
+    owned: set[int] = set()
     for leaf, grad in leaf_grads.items():
         if leaf._hooks:
             grad = _run_tensor_hooks(leaf._hooks, grad, None, create_graph, "leaf tensor")
-        if not create_graph:
-            if id(grad) in assigned:
-                grad = grad.copy()  # two leaves must not share one gradient buffer
-            assigned.add(id(grad))
+        if not create_graph and (grad.base is not None or id(grad) in owned or not grad.flags.writeable):
+            grad = grad.copy()  # .grad owns its buffer: never a view of another gradient
+        owned.add(id(grad))
         _accumulate_leaf(leaf, grad, create_graph)
     return None
 
 
 def _merge_orders(order: list[Function]) -> list[Function]:
-    """Re-sort a concatenation of topological orders so every node follows its parents."""
-    position = {id(n): i for i, n in enumerate(order)}
-    indegree = {id(n): 0 for n in order}
-    children: dict[int, list[Function]] = {id(n): [] for n in order}
+    """Re-sort the union of several topological orders so every node follows all its parents."""
+    import heapq
+
+    position = {n: i for i, n in enumerate(order)}
+    indegree = dict.fromkeys(order, 0)
+    children: dict[Function, list[Function]] = {n: [] for n in order}
     for n in order:
         for p in n.parents:
-            if isinstance(p, Function) and id(p) in position:
-                indegree[id(n)] += 1
-                children[id(p)].append(n)
-    ready = [n for n in order if indegree[id(n)] == 0]
+            if isinstance(p, Function) and p in position:
+                indegree[n] += 1
+                children[p].append(n)
+    ready = [(position[n], n) for n in order if indegree[n] == 0]
+    heapq.heapify(ready)
     merged = []
     while ready:
-        ready.sort(key=lambda n: position[id(n)], reverse=True)
-        n = ready.pop()
+        _, n = heapq.heappop(ready)
         merged.append(n)
-        for c in children[id(n)]:
-            indegree[id(c)] -= 1
-            if indegree[id(c)] == 0:
-                ready.append(c)
+        for c in children[n]:
+            indegree[c] -= 1
+            if indegree[c] == 0:
+                heapq.heappush(ready, (position[c], c))
     return merged
 
 
 def _run_tensor_hooks(hooks, grad, retained, create_graph, where):
-    from .tensor import Tensor
-
     as_tensor = grad if isinstance(grad, Tensor) else Tensor._make(grad, None)
     for hook in hooks or ():
         replaced = hook(as_tensor)
@@ -228,8 +208,6 @@ def _run_tensor_hooks(hooks, grad, retained, create_graph, where):
 
 
 def _accumulate_leaf(leaf, grad, create_graph: bool) -> None:
-    from .tensor import Tensor
-
     if create_graph:
         new = grad if isinstance(grad, Tensor) else Tensor._make(grad, None)
         leaf.grad = new if leaf.grad is None else leaf.grad + new
@@ -246,8 +224,6 @@ def backward(tensor, grad=None, retain_graph: bool = False, create_graph: bool =
 
 def grad_of(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False):
     """Gradients of `outputs` with respect to `inputs`, returned without touching `.grad`."""
-    from .tensor import Tensor
-
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
@@ -269,8 +245,6 @@ def grad_of(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=
 
 
 def _root_grad(tensor, grad, where: str, create_graph: bool):
-    from .tensor import Tensor
-
     if not tensor.requires_grad:
         raise RuntimeError(f"{where}: the tensor does not require grad and has no grad_fn")
     if grad is None:

@@ -10,6 +10,7 @@ from . import grad_mode
 from .dtypes import as_operand
 
 REGISTRY: dict[str, type[Function]] = {}
+Tensor = None  # bound by tensor.py once the class exists (the two modules import each other)
 
 
 def _snake_case(name: str) -> str:
@@ -56,9 +57,10 @@ class Function:
     # Graph-node state; set by apply when the op is recorded.
     parents: tuple = ()
     saved: tuple = ()
-    saved_sources: tuple = ()
     needs_input_grad: tuple = ()
     input_meta: tuple = ()
+    input_ids: tuple = ()
+    output_id: int | None = None
     params: dict = {}
     hooks: list | None = None
     retained = None
@@ -89,64 +91,86 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on Tensors (or array-likes) and record it in the graph when needed."""
-        from .tensor import Tensor
-
+        # The per-op hot path: plain loops and direct attribute access, nothing lazy-imported.
         like = None
         requires_grad = False
+        has_constant = False
+        arrays = []
         for x in inputs:
             if isinstance(x, Tensor):
+                data = x.data
+                arrays.append(data)
                 if x.requires_grad:
                     requires_grad = True
-                if like is None or (like.kind != "f" and x.data.dtype.kind == "f"):
-                    like = x.data.dtype
-        arrays = [x.data if isinstance(x, Tensor) else as_operand(x, like) for x in inputs]
-        ctx = cls.__new__(cls)
+                if like is None or (like.kind != "f" and data.dtype.kind == "f"):
+                    like = data.dtype
+            else:
+                arrays.append(x)
+                has_constant = True
+        if has_constant:
+            arrays = [a if isinstance(x, Tensor) else as_operand(x, like) for x, a in zip(inputs, arrays)]
+        ctx = object.__new__(cls)
         try:
             raw_out = cls.forward(ctx, *arrays, **params)
         except (ValueError, IndexError, TypeError) as error:
-            shapes = ", ".join(str(a.shape) for a in arrays)
+            shapes = ", ".join(str(np.shape(a)) for a in arrays)
             raise type(error)(f"{cls.name}: {error} (input shapes: {shapes})") from error
         # NumPy returns scalars for 0-d results; the graph always holds arrays
         out = raw_out if type(raw_out) is np.ndarray else np.asarray(raw_out)
-        anomaly = grad_mode.is_anomaly_enabled()
-        if anomaly:
+        state = grad_mode.state
+        if state.anomaly:
             ctx.created_at = _user_frame()
             _check_finite(out, f"forward of {cls.name}", ctx)
-        if not (requires_grad and out.dtype.kind in "fc" and grad_mode.is_grad_enabled()):
-            return Tensor._make(out, None)
+        result = object.__new__(Tensor)
+        result.data = out
+        result.grad = None
+        result._hooks = None
+        if not (requires_grad and state.grad_enabled and out.dtype.kind in "fc"):
+            result.requires_grad = False
+            result.grad_fn = None
+            return result
         allowed = cls.differentiable_inputs
         parents = []
         needs = []
+        meta = []
         for i, x in enumerate(inputs):
-            if (isinstance(x, Tensor) and x.requires_grad
-                    and (allowed is None or i in allowed)):
-                parents.append(x.grad_fn if x.grad_fn is not None else x)
+            if isinstance(x, Tensor) and x.requires_grad and (allowed is None or i in allowed):
+                parents.append(x if x.grad_fn is None else x.grad_fn)
                 needs.append(True)
             else:
                 parents.append(None)
                 needs.append(False)
+            array = arrays[i]
+            meta.append((array.shape, array.dtype))
         ctx.parents = tuple(parents)
         ctx.needs_input_grad = tuple(needs)
-        ctx.input_meta = tuple((a.shape, a.dtype) for a in arrays)
+        ctx.input_meta = tuple(meta)
         ctx.params = params
         if ctx.saved:
-            ctx.saved_sources = tuple(_source_of(s, arrays, raw_out) for s in ctx.saved)
-            if out is not raw_out or any(type(s) is not np.ndarray for s in ctx.saved):
-                ctx.saved = tuple(out if s is raw_out else np.asarray(s) for s in ctx.saved)
-        return Tensor._make(out, ctx)
+            # identities for create_graph: which saved arrays are inputs or the output
+            ctx.input_ids = tuple(map(id, arrays))
+            if out is not raw_out:
+                ctx.saved = tuple([out if s is raw_out else s for s in ctx.saved])
+            ctx.output_id = id(out)
+        result.requires_grad = True
+        result.grad_fn = ctx
+        return result
+
+    @property
+    def saved_sources(self) -> tuple:
+        """Per saved array: the input index it is, 'out' for the output, or None (a constant)."""
+        sources = []
+        for item in self.saved:
+            if id(item) == self.output_id:
+                sources.append("out")
+            elif id(item) in self.input_ids:
+                sources.append(self.input_ids.index(id(item)))
+            else:
+                sources.append(None)
+        return tuple(sources)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} backward>"
-
-
-def _source_of(array, inputs, out):
-    """Where a saved array came from: an input's index, 'out', or None (a constant)."""
-    for i, x in enumerate(inputs):
-        if array is x:
-            return i
-    if array is out:
-        return "out"
-    return None
 
 
 def _user_frame() -> str:

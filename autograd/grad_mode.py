@@ -4,12 +4,18 @@ from __future__ import annotations
 import functools
 import threading
 
-_state = threading.local()
+class _State(threading.local):
+    grad_enabled = True
+    anomaly = False
+
+
+state = _State()  # per thread; read directly on the per-op hot path
+_state = state
 
 
 def is_grad_enabled() -> bool:
     """True when ops record the graph needed for backward (the default)."""
-    return getattr(_state, "grad_enabled", True)
+    return _state.grad_enabled
 
 
 def set_grad_enabled(mode: bool) -> None:
@@ -17,7 +23,7 @@ def set_grad_enabled(mode: bool) -> None:
 
 
 def is_anomaly_enabled() -> bool:
-    return getattr(_state, "anomaly", False)
+    return _state.anomaly
 
 
 class _GradMode:

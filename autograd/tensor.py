@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import engine
+from . import engine, function
 from .dtypes import as_array
 
 
@@ -97,8 +97,7 @@ class Tensor:
     def __len__(self) -> int:
         return len(self.data)
 
-    def __hash__(self) -> int:
-        return id(self)
+    __hash__ = object.__hash__  # identity, as __eq__ is elementwise
 
     def __bool__(self) -> bool:
         return bool(self.data)
@@ -221,5 +220,8 @@ def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
     """Create a leaf Tensor from array-like `data` (Python floats become the default dtype)."""
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
+
+# The hot paths in function.py and engine.py test isinstance(x, Tensor) without a local import.
+function.Tensor = engine.Tensor = Tensor
 
 from . import ops as _ops  # noqa: E402  (ops import Tensor, so they load after it)
