@@ -38,6 +38,6 @@ def as_operand(value, like: np.dtype | None) -> np.ndarray:
     if isinstance(value, np.ndarray):
         return value
     if like is not None and type(value) in (bool, int, float):
-        if like.kind == "f" or (like.kind in "iu" and type(value) is not float):
+        if like.kind in "fc" or (like.kind in "iu" and type(value) is not float):
             return np.asarray(value, dtype=like)
     return as_array(value)

@@ -60,7 +60,7 @@ class _GraphContext:
                 parent = node.parents[source]
                 saved.append(parent if isinstance(parent, Tensor) else Tensor._make(array, parent))
             else:
-                saved.append(Tensor._make(array, None))
+                saved.append(Tensor._make(np.asarray(array), None))
         self.saved = tuple(saved)
 
     def __getattr__(self, name):

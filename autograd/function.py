@@ -47,11 +47,14 @@ class Function:
     Subclasses register themselves under ``name`` (snake case of the class name by default);
     set ``register = False`` on an abstract helper base. ``differentiable_inputs`` limits
     which positional inputs can carry a gradient (e.g. ``(1, 2)`` for ``where``).
+    ``analytic = True`` declares that forward (and backward) also accept complex arrays and
+    compute the holomorphic extension, so gradient checks may use the exact complex-step oracle.
     """
 
     name: str = "function"
     register: bool = True
     differentiable_inputs: tuple[int, ...] | None = None
+    analytic: bool = False
     xp = np
 
     # Graph-node state; set by apply when the op is recorded.
@@ -114,7 +117,8 @@ class Function:
             raw_out = cls.forward(ctx, *arrays, **params)
         except (ValueError, IndexError, TypeError) as error:
             shapes = ", ".join(str(np.shape(a)) for a in arrays)
-            raise type(error)(f"{cls.name}: {error} (input shapes: {shapes})") from error
+            message = str(error).removeprefix(f"{cls.name}: ")  # ops that name themselves already
+            raise type(error)(f"{cls.name}: {message} (input shapes: {shapes})") from error
         # NumPy returns scalars for 0-d results; the graph always holds arrays
         out = raw_out if type(raw_out) is np.ndarray else np.asarray(raw_out)
         state = grad_mode.state

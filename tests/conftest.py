@@ -23,3 +23,23 @@ def float64_default():
     autograd.set_default_dtype(np.float64)
     yield
     autograd.set_default_dtype(previous)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Report the negative-control catch rate (tests/test_negative_controls.py), also under xdist."""
+    rows = []
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        if getattr(report, "when", None) == "call":
+            rows += [value for name, value in report.user_properties if name == "negative_controls"]
+    if not rows:
+        return
+    caught = sum(row[1] for row in rows)
+    applicable = sum(row[2] for row in rows)
+    rate = 100.0 * caught / applicable if applicable else 100.0
+    terminalreporter.write_line(
+        f"negative controls: caught {caught} of {applicable} corruptions ({rate:.1f}%) across {len(rows)} ops "
+        "(scale by 1.01, drop un-broadcast, swap input gradients)")
+    for op_name, _, _, outcome in sorted(rows):
+        missed = [f"{c}: {v}" for c, v in outcome if v.startswith("missed")]
+        if missed:
+            terminalreporter.write_line(f"  {op_name}: " + "; ".join(missed))

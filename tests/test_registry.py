@@ -1,68 +1,77 @@
-"""Every registered op, enumerated from the registry: values, gradients, second order."""
-import numpy as np
+"""Every registered op, enumerated from the registry: values, gradients, second order, dtypes.
+
+Kinks and ties have their own file (test_kinks.py).
+
+The checks are the ones users run on their own ops (autograd.testing.properties / check_op).
+"""
+import importlib
+
 import pytest
-from hypothesis import given
+from hypothesis import given, note
 from hypothesis import strategies as st
 
 import autograd as ag
 import tests.specs  # noqa: F401  (fills SPECS)
-from autograd.testing import SPECS, numerical_gradient
+from autograd.testing import SPECS, properties
 
-ALL_SPECS = [spec for specs in SPECS.values() for spec in specs]
+OP_PACKAGES = ("nn.functional",)  # packages that register ops into autograd.REGISTRY
 
 
-def _load_nn_ops():
+def _load_op_packages():
     """Import every package that registers ops, so the registry is complete."""
-    import importlib
-
-    for module in ("nn.functional",):
+    for module in OP_PACKAGES:
         try:
             importlib.import_module(module)
-        except ModuleNotFoundError:
-            pass
+        except ModuleNotFoundError as error:
+            if error.name not in (module, module.split(".")[0]):
+                raise  # a missing dependency inside the package is a real failure
+
+
+_load_op_packages()
+ALL_SPECS = [spec for specs in SPECS.values() for spec in specs]
+SECOND_ORDER_SPECS = [spec for spec in ALL_SPECS if spec.second_order]
+
+
+def _draw_case(spec, data):
+    case = spec.sample(data.draw)
+    note(f"{spec.id}: arrays={list(case.arrays)!r} params={case.params!r}")
+    return case
 
 
 def test_every_registered_op_has_a_spec():
-    _load_nn_ops()
     missing = sorted(set(ag.REGISTRY) - set(SPECS))
     assert not missing, f"ops without a test spec: {missing}"
 
 
 def test_every_spec_names_a_registered_op():
-    _load_nn_ops()
     unknown = sorted(set(SPECS) - set(ag.REGISTRY))
     assert not unknown, f"specs for unregistered ops: {unknown}"
 
 
-def _tensors(arrays, spec):
-    return [ag.tensor(a, requires_grad=spec.differentiable is None or i in spec.differentiable)
-            for i, a in enumerate(arrays)]
+def test_spec_ids_are_unique():
+    ids = [spec.id for spec in ALL_SPECS]
+    assert len(ids) == len(set(ids))
 
 
 @pytest.mark.parametrize("spec", ALL_SPECS, ids=lambda s: s.id)
 @given(data=st.data())
 def test_forward_matches_reference(spec, data):
-    case = spec.sample(data.draw)
-    if spec.reference is None:
-        return
-    out = spec.fn(*[ag.tensor(a) for a in case.arrays], **case.params)
-    np.testing.assert_allclose(out.data, spec.reference(*case.arrays, **case.params), rtol=1e-10, atol=1e-12)
+    properties.check_forward(spec, _draw_case(spec, data))
 
 
 @pytest.mark.parametrize("spec", ALL_SPECS, ids=lambda s: s.id)
 @given(data=st.data())
 def test_backward_matches_numerical(spec, data):
-    case = spec.sample(data.draw)
-    tensors = _tensors(case.arrays, spec)
-    out = spec.fn(*tensors, **case.params)
-    weights = np.random.default_rng(0).standard_normal(out.shape)
-    out.backward(weights)
+    properties.check_backward(spec, _draw_case(spec, data))
 
-    def forward(*arrays):
-        return spec.fn(*[ag.tensor(a) for a in arrays], **case.params).data
 
-    expected = numerical_gradient(forward, case.arrays, weights)
-    for i, (t, e) in enumerate(zip(tensors, expected)):
-        if t.requires_grad:
-            np.testing.assert_allclose(t.grad.data, e, rtol=spec.rtol, atol=spec.atol,
-                                       err_msg=f"{spec.id}: gradient of input {i}")
+@pytest.mark.parametrize("spec", SECOND_ORDER_SPECS, ids=lambda s: s.id)
+@given(data=st.data())
+def test_second_order_matches_numerical(spec, data):
+    properties.check_second_order(spec, _draw_case(spec, data))
+
+
+@pytest.mark.parametrize("spec", ALL_SPECS, ids=lambda s: s.id)
+@given(data=st.data())
+def test_float32_stays_float32(spec, data):
+    properties.check_float32(spec, _draw_case(spec, data))

@@ -9,13 +9,15 @@ from ._util import constant
 
 def _tie_weights(a: np.ndarray, b: np.ndarray, dtype) -> np.ndarray:
     """1 where a wins, 0 where b wins, 0.5 on ties: the even split that makes maximum(x, x)' = 1."""
-    weights = (a > b).astype(dtype)
+    weights = np.array(a > b, dtype=dtype)  # an array even for 0-d inputs, so ties can be assigned
     weights[a == b] = 0.5
     return weights
 
 
 # ----- arithmetic -------------------------------------------------------------------------
 class Add(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -26,6 +28,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -36,6 +40,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -49,6 +55,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -64,6 +72,8 @@ class Div(Function):
 
 
 class Neg(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -74,6 +84,8 @@ class Neg(Function):
 
 
 class Pow(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, a, b):
         out = np.power(a, b)
@@ -97,6 +109,8 @@ class Pow(Function):
 
 # ----- transcendental ---------------------------------------------------------------------
 class Exp(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, x):
         out = np.exp(x)
@@ -110,6 +124,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -122,6 +138,8 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, x):
         out = np.sqrt(x)
@@ -147,6 +165,8 @@ class Abs(Function):
 
 
 class Sin(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -159,6 +179,8 @@ class Sin(Function):
 
 
 class Cos(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -172,6 +194,8 @@ class Cos(Function):
 
 # ----- activations whose derivative comes cheapest from the output ------------------------
 class Tanh(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, x):
         out = np.tanh(x)
@@ -257,6 +281,7 @@ class Clip(Function):
 
 
 class Where(Function):
+    analytic = True
     differentiable_inputs = (1, 2)
 
     @staticmethod

@@ -9,6 +9,8 @@ from ..function import Function
 
 
 class Matmul(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, a, b):
         if a.ndim == 0 or b.ndim == 0:
@@ -72,6 +74,8 @@ def parse_einsum(subscripts: str, shapes) -> tuple[list[str], str]:
 
 
 class Einsum(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, *operands, subscripts=""):
         ctx.terms, ctx.output = parse_einsum(subscripts, [o.shape for o in operands])
@@ -82,7 +86,10 @@ class Einsum(Function):
     def backward(ctx, grad):
         xp = ctx.xp
         operands, terms = ctx.saved, ctx.terms
-        sizes = {c: n for t, o in zip(terms, operands) for c, n in zip(t, o.shape)}
+        sizes = {}
+        for term, operand in zip(terms, operands):
+            for c, n in zip(term, operand.shape):
+                sizes[c] = max(sizes.get(c, 1), n)  # size-1 axes broadcast, as in NumPy; the engine sums them back
         grads = []
         for i, (term, need) in enumerate(zip(terms, ctx.needs_input_grad)):
             if not need:

@@ -8,6 +8,8 @@ from ._util import expand_reduced, normalize_axis, reduced_count
 
 
 class Sum(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.axes = normalize_axis(axis, x.ndim, "sum", x.shape)
@@ -20,6 +22,8 @@ class Sum(Function):
 
 
 class Mean(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.axes = normalize_axis(axis, x.ndim, "mean", x.shape)
@@ -99,6 +103,8 @@ class Std(Function):
 
 
 class Logsumexp(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.axes = normalize_axis(axis, x.ndim, "logsumexp", x.shape)
@@ -120,6 +126,8 @@ class Logsumexp(Function):
 
 
 class Prod(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.axes = normalize_axis(axis, x.ndim, "prod", x.shape)

@@ -8,6 +8,8 @@ from ._util import normalize_axis
 
 
 class Reshape(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, x, shape=None):
         return x.reshape(shape)
@@ -18,6 +20,8 @@ class Reshape(Function):
 
 
 class Transpose(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, x, axes=None):
         if axes is None:
@@ -34,6 +38,8 @@ class Transpose(Function):
 
 
 class ExpandDims(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, x, axis=0):
         return np.expand_dims(x, axis)
@@ -44,6 +50,8 @@ class ExpandDims(Function):
 
 
 class Squeeze(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, x, axis=None):
         if axis is not None:
@@ -58,6 +66,8 @@ class Squeeze(Function):
 
 
 class BroadcastTo(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, x, shape=None):
         return np.broadcast_to(x, shape)
@@ -88,6 +98,7 @@ def scatter_add(grad, index, shape, xp):
 
 class GetItem(Function):
     name = "getitem"
+    analytic = True
 
     @staticmethod
     def forward(ctx, x, index=None):
@@ -101,6 +112,8 @@ class GetItem(Function):
 class IndexAdd(Function):
     """Zeros with `grad` added at `index`: the backward of getitem, so getitem is twice differentiable."""
 
+    analytic = True
+
     @staticmethod
     def forward(ctx, grad, index=None, shape=None):
         return scatter_add(grad, index, shape, np)
@@ -111,6 +124,8 @@ class IndexAdd(Function):
 
 
 class Concatenate(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         ctx.axis = normalize_axis(axis, arrays[0].ndim, "concatenate", arrays[0].shape)[0]
@@ -128,6 +143,8 @@ class Concatenate(Function):
 
 
 class Stack(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         ctx.axis = normalize_axis(axis, arrays[0].ndim + 1, "stack", arrays[0].shape)[0]
@@ -140,8 +157,13 @@ class Stack(Function):
 
 
 class Pad(Function):
+    analytic = True
+
     @staticmethod
     def forward(ctx, x, pad_width=0, constant_values=0):
+        if x.ndim == 0:  # nothing to pad; NumPy returns the value unchanged
+            ctx.inner = ()
+            return x.copy()
         widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
         if (widths < 0).any():
             raise ValueError(f"pad: negative pad_width {pad_width}")

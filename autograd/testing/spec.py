@@ -4,6 +4,7 @@ The test suite enumerates ``autograd.REGISTRY`` and requires a spec for every op
 without one fails the suite. A spec says how to call the op (``fn``), a NumPy reference for
 its values (``reference``), how to draw valid inputs (``sample``: its domain, shapes and
 params) and where its derivative has kinks (``kinks``), which drawn inputs keep away from.
+User-defined ops get exactly the same treatment: register a spec, or pass one to ``check_op``.
 """
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from .numerical import numerical_gradient
+
+__all__ = ["SPECS", "Case", "OpSpec", "register_spec", "numerical_gradient"]
 
 SPECS: dict[str, list[OpSpec]] = {}
 
@@ -34,9 +39,19 @@ class OpSpec:
     sample:       ``sample(draw) -> Case``; ``draw`` is Hypothesis's, so inputs shrink.
     kinks:        points where the op is not differentiable (elementwise, on any input); drawn
                   inputs stay ``kink_margin`` away from them for the numerical comparison.
-    second_order: whether gradients of gradients are checked (False for piecewise-linear ops
-                  whose second derivative is 0 almost everywhere is still True: they must run).
+    second_order: whether gradients of gradients are checked (piecewise-linear ops too: their
+                  second derivative is 0 almost everywhere, and that must come out).
     differentiable: indices of the inputs that carry gradients (None: all).
+    rtol, atol:   tolerances of the gradient comparison (the oracle's error estimate is added).
+    label:        tells several specs of one op apart in test ids (``pow[scalar]``).
+
+    Optional fields (added later; all have defaults):
+    eps:          finite-difference step (raise it for ops that round, e.g. a cast to float32).
+    oracle:       'auto' (complex step when every op is analytic), 'central' or 'complex'.
+    at_kinks:     ``at_kinks(draw) -> Case`` landing exactly on kinks or ties, for the subgradient
+                  property; without it, entries of the sample are snapped onto ``kinks``.
+    forward_rtol, forward_atol: tolerances of the forward comparison with ``reference``.
+    keeps_float32: float32 inputs give float32 outputs and gradients (no silent upcast).
     """
 
     name: str
@@ -50,32 +65,27 @@ class OpSpec:
     rtol: float = 1e-4
     atol: float = 1e-6
     label: str = ""
+    eps: float = 1e-6
+    oracle: str = "auto"
+    at_kinks: Callable | None = None
+    forward_rtol: float = 1e-10
+    forward_atol: float = 1e-12
+    keeps_float32: bool = True
 
     @property
     def id(self) -> str:
         return f"{self.name}[{self.label}]" if self.label else self.name
 
+    def is_differentiable(self, index: int) -> bool:
+        return self.differentiable is None or index in self.differentiable
+
 
 def register_spec(spec: OpSpec) -> OpSpec:
-    """Add a spec to the table the suite enumerates (several specs per op are allowed)."""
-    SPECS.setdefault(spec.name, []).append(spec)
+    """Add a spec to the table the suite enumerates (several specs per op, told apart by label).
+
+    A spec with the id of one already registered replaces it (a module run twice registers once).
+    """
+    existing = SPECS.setdefault(spec.name, [])
+    existing[:] = [s for s in existing if s.id != spec.id]
+    existing.append(spec)
     return spec
-
-
-def numerical_gradient(fn: Callable, arrays, weights: np.ndarray, eps: float = 1e-6):
-    """Central-difference gradient of sum(weights * fn(*arrays)) with respect to every array (float64)."""
-    arrays = [np.array(a, dtype=np.float64) for a in arrays]
-    grads = []
-    for a in arrays:
-        g = np.zeros_like(a)
-        flat, gflat = a.reshape(-1), g.reshape(-1)
-        for i in range(flat.size):
-            original = flat[i]
-            flat[i] = original + eps
-            plus = np.sum(weights * fn(*arrays))
-            flat[i] = original - eps
-            minus = np.sum(weights * fn(*arrays))
-            flat[i] = original
-            gflat[i] = (plus - minus) / (2 * eps)
-        grads.append(g)
-    return grads

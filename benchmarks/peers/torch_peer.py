@@ -1,0 +1,88 @@
+"""PyTorch (CPU), the way its users write it: torch.nn modules, F.cross_entropy, optim.SGD."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from cases import BATCH_NORM_EPS, BATCH_NORM_MOMENTUM, LEARNING_RATE, Workload, fresh_copy
+from torch import nn
+from torch.nn import functional
+
+
+def _net(problem, activation: str, last_activation: bool, loss: str, batch_norm: bool) -> Workload:
+    weights = fresh_copy(problem["params"])
+    layers = []
+    depth = len(weights) // 2
+    for i in range(depth):
+        out_features, in_features = weights[2 * i].shape
+        linear = nn.Linear(in_features, out_features)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(weights[2 * i]))
+            linear.bias.copy_(torch.from_numpy(weights[2 * i + 1]))
+        layers.append(linear)
+        if i < depth - 1 or last_activation:
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(out_features, eps=BATCH_NORM_EPS, momentum=BATCH_NORM_MOMENTUM))
+            layers.append(nn.ReLU() if activation == "relu" else nn.Tanh())
+    model = nn.Sequential(*layers).train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    x = torch.from_numpy(problem["x"])
+    labels = torch.from_numpy(problem["labels"]) if loss == "cross_entropy" else None
+    target = torch.from_numpy(problem["target"]) if loss == "mse" else None
+    linears = [m for m in layers if isinstance(m, nn.Linear)]
+    norms = [m for m in layers if isinstance(m, nn.BatchNorm1d)]
+    ordered = [p for m in linears for p in (m.weight, m.bias)] + [p for m in norms for p in (m.weight, m.bias)]
+
+    def step():
+        optimizer.zero_grad()
+        out = model(x)
+        value = functional.cross_entropy(out, labels) if loss == "cross_entropy" else functional.mse_loss(out, target)
+        value.backward()
+        optimizer.step()
+        return value.item()
+
+    return Workload(step, lambda: [p.grad.numpy() for p in ordered])
+
+
+def mlp(problem, variant):
+    return _net(problem, "relu", False, "cross_entropy", batch_norm=False)
+
+
+def mlp_bn(problem, variant):
+    return _net(problem, "relu", False, "cross_entropy", batch_norm=True)
+
+
+def deep(problem, variant):
+    return _net(problem, "tanh", True, "mse", batch_norm=False)
+
+
+def tiny(problem, variant):
+    return _net(problem, "relu", False, "mse", batch_norm=False)
+
+
+def add(problem, variant):
+    a = torch.from_numpy(problem["a"]).requires_grad_()
+    b = torch.from_numpy(problem["b"]).requires_grad_()
+    grad = torch.from_numpy(problem["grad"])
+
+    def step():
+        a.grad = b.grad = None
+        (a + b).backward(grad)
+
+    return Workload(step, lambda: [a.grad.numpy(), b.grad.numpy()])
+
+
+def chain(problem, variant):
+    x = torch.from_numpy(problem["x"]).requires_grad_()
+    w = torch.from_numpy(problem["w"])
+    length = problem["length"]
+    ones = torch.from_numpy(np.ones_like(problem["x"]))
+
+    def step():
+        x.grad = None
+        y = x
+        for _ in range(length):
+            y = y * w
+        y.backward(ones)
+
+    return Workload(step, lambda: [x.grad.numpy()])
+

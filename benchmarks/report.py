@@ -1,0 +1,273 @@
+"""Turn the runner's results into Markdown: the summary table with targets, details, memory, notes."""
+from __future__ import annotations
+
+import os
+import platform
+import re
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+from cases import CASES
+from contenders import CONTENDERS, GRADSIGHT_KEYS, REPO_ROOT
+
+SCALE = {"ms": 1e3, "us": 1e6}
+MEMORY_TARGET = 1.15
+TABLE_START, TABLE_END = "<!-- benchmark-table:start -->", "<!-- benchmark-table:end -->"
+
+
+def machine_info() -> dict:
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            model = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    cores = os.cpu_count() or 1
+    slug = re.sub(r"[^a-z0-9]+", "-", re.sub(r"\(r\)|\(tm\)|cpu|@.*", "", model.lower())).strip("-")
+    return {"cpu": model, "cores": cores, "memory_gib": round(memory_gib, 1), "os": platform.platform(),
+            "python": platform.python_version(), "slug": f"{slug}-{cores}c", "date": time.strftime("%Y-%m-%d %H:%M"),
+            "commit": _git_commit()}
+
+
+def _git_commit() -> str:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                                text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                               capture_output=True, text=True).stdout.strip()
+        return commit + ("+uncommitted changes" if dirty else "")
+    except OSError:
+        return "unknown"
+
+
+# ----- numbers ----------------------------------------------------------------------------------
+
+
+def summary(entry: dict, unit: str) -> dict | None:
+    times = entry.get("times") or []
+    if not times:
+        return None
+    scale = SCALE[unit]
+    return {"median": statistics.median(times) * scale, "min": min(times) * scale, "max": max(times) * scale,
+            "n": len(times)}
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3g}" if value < 100 else f"{value:.0f}"
+
+
+def _failure(entry: dict | None) -> str | None:
+    if entry is None:
+        return "not run"
+    if "unsupported" in entry:
+        return "n/a"
+    if "error" in entry:
+        return "fails"
+    return None
+
+
+def verdict(case_name: str, key: str, timing: dict) -> str | None:
+    """PASS/FAIL of a gradsight variant against the case's target (1 thread), or None."""
+    case = CASES[case_name]
+    entry = timing.get(case_name, {}).get(key)
+    if entry is None or key not in GRADSIGHT_KEYS:
+        return None
+    if case.target_ratio is None and case.target_us is None and case.target != "succeeds":
+        return None
+    if _failure(entry):
+        return "FAIL" if "error" in entry else None
+    if case.target == "succeeds":
+        return "PASS"
+    ours = summary(entry, case.unit)["median"]
+    if case.target_us is not None:
+        return "PASS" if ours <= case.target_us else "FAIL"
+    floor = summary(timing[case_name].get("floor", {}), case.unit)
+    if floor is None:
+        return None
+    return "PASS" if ours / floor["median"] <= case.target_ratio else "FAIL"
+
+
+def _cell(case_name: str, key: str, timing: dict, unavailable: dict) -> str:
+    if key in unavailable:
+        return "not installed"
+    case = CASES[case_name]
+    entry = timing.get(case_name, {}).get(key)
+    failure = _failure(entry)
+    if failure:
+        return failure
+    ours = summary(entry, case.unit)
+    floor = summary(timing[case_name].get("floor", {}), case.unit)
+    text = f"{_fmt(ours['median'])} {case.unit}"
+    if floor and key != "floor":
+        text += f" ({ours['median'] / floor['median']:.2f}x)"
+    return text
+
+
+# ----- Markdown -----------------------------------------------------------------------------------
+
+
+def render_markdown(results: dict) -> str:
+    machine, settings = results["machine"], results["settings"]
+    keys = settings["peers"]
+    unavailable = results.get("unavailable", {})
+    timing = results.get("timing", {})
+    lines = [f"# Benchmark results {machine['date']}", "",
+             f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, {machine['os']}; "
+             f"Python {machine['python']}; gradsight commit {machine['commit']}.", "",
+             _environment_line(results), "",
+             f"Settings: {settings['rounds']} interleaved rounds (every peer runs each case once per round, "
+             "in rotating order, each in its own long-lived process and venv); times are the median of all "
+             "timed repetitions, min-max beside it. Threads pinned with OMP/OPENBLAS/MKL_NUM_THREADS and "
+             "torch.set_num_threads, the process pinned to as many CPUs. Reproduce: "
+             f"`python benchmarks/setup_envs.py && python benchmarks/run.py {'--quick' if settings['quick'] else '--all'}`"
+             f" ({settings.get('seconds', '?')} s).", ""]
+    lines += _summary_table(results, keys, timing.get("1", {}), unavailable)
+    lines += _memory_table(results, keys, unavailable)
+    for threads in sorted(timing):
+        lines += _detail_tables(results, keys, threads, timing[threads], unavailable)
+    lines += _notes(results, keys, unavailable)
+    return "\n".join(lines) + "\n"
+
+
+def _environment_line(results: dict) -> str:
+    environments = results.get("environments", {})
+    parts = []
+    floor = environments.get("floor")
+    if floor:
+        parts.append(f"NumPy {floor['numpy']}")
+        pools = floor.get("threadpools")
+        if isinstance(pools, list):
+            parts += [f"{p['internal_api']} {p['version']} ({p.get('architecture') or p.get('threading_layer')} "
+                      f"kernel)" for p in pools]
+        parts.append(f"OPENBLAS_CORETYPE unset for all (was {os.environ.get('OPENBLAS_CORETYPE') or 'unset'})")
+    for key, env in environments.items():
+        for name, version in env.get("packages", {}).items():
+            parts.append(f"{name} {version}")
+    torch_env = environments.get("torch", {})
+    if isinstance(torch_env.get("threadpools"), list):
+        parts += [f"torch's {p['internal_api']} {p['version']}" for p in torch_env["threadpools"]
+                  if p["internal_api"] != "openblas"]
+    return "Software: " + "; ".join(dict.fromkeys(parts)) + "." if parts else "Software: unknown."
+
+
+def _summary_table(results, keys, timing, unavailable) -> list[str]:
+    labels = [CONTENDERS[k].label for k in keys]
+    lines = ["## Summary (1 thread; ratio to the NumPy floor in brackets)", "",
+             "| case | target (gradsight) | " + " | ".join(labels) + " | verdict |",
+             "|---|---|" + "---|" * len(keys) + "---|"]
+    for case_name, case in CASES.items():
+        if case_name not in timing:
+            continue
+        cells = [_cell(case_name, k, timing, unavailable) for k in keys]
+        verdicts = [f"{CONTENDERS[k].label.split(' ')[-1].strip('()')}: {v}" for k in GRADSIGHT_KEYS
+                    if k in keys and (v := verdict(case_name, k, timing))]
+        lines.append(f"| {case.title} | {case.target or '-'} | " + " | ".join(cells) + f" | {', '.join(verdicts)} |")
+    return lines + [""]
+
+
+def _memory_table(results, keys, unavailable) -> list[str]:
+    memory = results.get("memory")
+    if not memory:
+        return []
+    steps = memory.get("steps")
+    floor = memory.get("floor", {})
+    lines = [f"## Peak memory over {steps} MLP steps (target: gradsight <= {MEMORY_TARGET}x the floor)", "",
+             "`tracemalloc`: peak of traced allocations from building the model to the last step (NumPy "
+             "registers its array buffers with tracemalloc, so this is exact and comparable among the "
+             "NumPy-based peers). `RSS`: rise of the process's resident-set high-water mark (VmHWM, reset "
+             "through /proc/self/clear_refs) over the same span, in a fresh process per peer; comparable "
+             "across all peers but it includes allocator slack and code pages loaded on first use.", "",
+             "| peer | tracemalloc peak | x floor | RSS peak rise | x floor | verdict |", "|---|---|---|---|---|---|"]
+    for key in keys:
+        if key in unavailable:
+            lines.append(f"| {CONTENDERS[key].label} | not installed | | | | |")
+            continue
+        entry = memory.get(key, {})
+        if "unsupported" in entry or "error" in entry:
+            lines.append(f"| {CONTENDERS[key].label} | {entry.get('unsupported') or entry.get('error')} | | | | |")
+            continue
+        cells = []
+        for method in ("tracemalloc", "rss"):
+            value, base = entry.get(method), floor.get(method)
+            cells.append(f"{value / 2**20:.1f} MiB" if value is not None else "-")
+            cells.append(f"{value / base:.2f}x" if value is not None and base else "-")
+        result = ""
+        if key in GRADSIGHT_KEYS and entry.get("tracemalloc") and floor.get("tracemalloc"):
+            result = "PASS" if entry["tracemalloc"] / floor["tracemalloc"] <= MEMORY_TARGET else "FAIL"
+        lines.append(f"| {CONTENDERS[key].label} | " + " | ".join(cells) + f" | {result} |")
+    return lines + [""]
+
+
+def _detail_tables(results, keys, threads, timing, unavailable) -> list[str]:
+    gradients = results.get("gradients", {})
+    lines = [f"## Details, {threads} thread{'s' if threads != '1' else ''}", "",
+             "| case | peer | median | min-max | x floor | x PyTorch | samples | gradients = floor's |",
+             "|---|---|---|---|---|---|---|---|"]
+    for case_name, case in CASES.items():
+        if case_name not in timing:
+            continue
+        floor = summary(timing[case_name].get("floor", {}), case.unit)
+        torch = summary(timing[case_name].get("torch", {}), case.unit)
+        for key in keys:
+            label = CONTENDERS[key].label
+            entry = timing[case_name].get(key)
+            if key in unavailable or entry is None:
+                continue
+            check = _gradient_cell(gradients.get(case_name, {}).get(key), key)
+            stats = summary(entry, case.unit)
+            if stats is None:
+                reason = entry.get("unsupported") or entry.get("error") or "not run"
+                lines.append(f"| {case_name} | {label} | {_failure(entry)}: {reason} | | | | | {check} |")
+                continue
+            ratio_floor = f"{stats['median'] / floor['median']:.2f}" if floor else "-"
+            ratio_torch = f"{stats['median'] / torch['median']:.2f}" if torch else "-"
+            lines.append(f"| {case_name} | {label} | {_fmt(stats['median'])} {case.unit} | "
+                         f"{_fmt(stats['min'])}-{_fmt(stats['max'])} | {ratio_floor} | {ratio_torch} | "
+                         f"{stats['n']} | {check} |")
+    return lines + [""]
+
+
+def _gradient_cell(check: dict | None, key: str) -> str:
+    if key == "floor":
+        return "(reference)"
+    if check is None:
+        return "-"
+    if "match" in check:
+        return ("yes" if check["match"] else "**NO**") + (f" ({check['max_abs_error']:.1e})" if "max_abs_error" in check
+                                                         else f" ({check.get('why')})")
+    return check.get("unsupported") and "n/a" or "-"
+
+
+def _notes(results, keys, unavailable) -> list[str]:
+    lines = ["## Peers that could not run a case, and why", ""]
+    seen = set()
+    for key, reason in unavailable.items():
+        lines.append(f"- {CONTENDERS[key].label}: {reason}")
+    for threads, timing in sorted(results.get("timing", {}).items()):
+        for case_name, entries in timing.items():
+            for key, entry in entries.items():
+                reason = entry.get("unsupported") or entry.get("error")
+                if reason and (key, case_name, reason) not in seen:
+                    seen.add((key, case_name, reason))
+                    lines.append(f"- {CONTENDERS[key].label}, {case_name}: {reason}")
+    notes = {(key, entry.get("note")) for timing in results.get("timing", {}).values() for entries in timing.values()
+             for key, entry in entries.items() if entry.get("note")}
+    for key, note in sorted(notes):
+        lines.append(f"- {CONTENDERS[key].label}: {note}")
+    return lines + [""]
+
+
+def update_readme(readme: Path, markdown: str, results_file: str) -> None:
+    """Replace the table between the markers in benchmarks/README.md with the new summary."""
+    body = markdown.split("\n## Details", 1)[0].split("\n", 1)[1].strip()
+    block = f"{TABLE_START}\nLatest full run ([all details]({results_file})):\n\n{body}\n{TABLE_END}"
+    text = readme.read_text() if readme.exists() else ""
+    if TABLE_START in text and TABLE_END in text:
+        head, rest = text.split(TABLE_START, 1)
+        text = head + block + rest.split(TABLE_END, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    readme.write_text(text)

@@ -1,0 +1,297 @@
+"""Run the whole benchmark table: every peer in its own venv, interleaved, repeated.
+
+    python benchmarks/run.py --all      # the published table (about 10 minutes on 2 cores)
+    python benchmarks/run.py --quick    # smoke run: one short round, 20 memory steps
+
+Set up the peers' venvs first with `python benchmarks/setup_envs.py`; a peer without a venv is
+reported as not installed. Results go to benchmarks/results/<date>-<machine>.md and .json, and
+the table in benchmarks/README.md is replaced (unless --out names another folder).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import selectors
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cases import CASES, MEMORY_STEPS, QUICK_MEMORY_STEPS  # noqa: E402
+from contenders import BENCHMARKS_DIR, CONTENDERS, GRADSIGHT_ONLY_CASES, Contender  # noqa: E402
+from report import machine_info, render_markdown, update_readme  # noqa: E402
+
+WORKER = BENCHMARKS_DIR / "worker.py"
+
+
+class WorkerProcess:
+    """A long-lived worker of one contender at one thread count; requests go one at a time."""
+
+    def __init__(self, contender: Contender, threads: int, cpus: str):
+        self.contender, self.threads, self.cpus = contender, threads, cpus
+        self.process: subprocess.Popen | None = None
+        self.ready: dict | None = None
+
+    def _command(self, mode: str, request: dict | None = None) -> list[str]:
+        command = [str(self.contender.python()), str(WORKER), self.contender.module, self.contender.variant or "-",
+                   "--threads", str(self.threads), "--cpus", self.cpus, mode]
+        return command + ([json.dumps(request)] if request is not None else [])
+
+    def start(self) -> dict:
+        self.process = subprocess.Popen(self._command("serve"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True, cwd=tempfile.gettempdir(),
+                                        env=self.contender.environment(self.threads))
+        answer = self._read(timeout=300)
+        self.ready = answer.get("ready")
+        return answer
+
+    def request(self, request: dict, timeout: float) -> dict:
+        if self.process is None or self.process.poll() is not None:
+            answer = self.start()
+            if "ready" not in answer:
+                return answer
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        return self._read(timeout)
+
+    def _read(self, timeout: float) -> dict:
+        selector = selectors.DefaultSelector()
+        selector.register(self.process.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout):
+            self.close()
+            return {"error": f"timed out after {timeout:.0f} s"}
+        line = self.process.stdout.readline()
+        if not line:
+            code = self.process.wait()
+            tail = self.process.stderr.read()[-600:]
+            self.process = None
+            return {"error": f"worker died (exit code {code})", "traceback": tail}
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+def run_once(contender: Contender, threads: int, cpus: str, request: dict, timeout: float) -> dict:
+    """One request in a fresh process (memory peaks, the 100,000-op chain)."""
+    worker = WorkerProcess(contender, threads, cpus)
+    command = worker._command("once", request)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=tempfile.gettempdir(),
+                              env=contender.environment(threads))
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    answers = [a for a in lines if "ready" not in a]
+    if not answers:
+        reason = f"crashed (exit code {done.returncode})" if done.returncode else "no answer"
+        return {"error": reason, "traceback": done.stderr[-600:]}
+    return answers[-1]
+
+
+def cpus_for(threads: int) -> str:
+    available = sorted(os.sched_getaffinity(0))
+    return ",".join(str(c) for c in available[-threads:])
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def contenders_for(case: str, chosen: list[str]) -> list[str]:
+    allowed = GRADSIGHT_ONLY_CASES.get(case)
+    return [key for key in chosen if allowed is None or key in allowed]
+
+
+# ----- phases ---------------------------------------------------------------------------------
+
+
+def check_gradients(chosen: list[str], case_names: list[str], results: dict) -> None:
+    """Each contender's gradients after one step, compared with the NumPy floor's."""
+    workdir = Path(tempfile.mkdtemp(prefix="gradsight-bench-"))
+    for case in case_names:
+        if case.startswith("gradcheck") or CASES[case].isolated:
+            continue
+        floor_path = workdir / f"{case}-floor.npz"
+        floor = run_once(CONTENDERS["floor"], 1, cpus_for(1), {"cmd": "grads", "case": case, "path": str(floor_path)},
+                         timeout=300)
+        if "count" not in floor:
+            results.setdefault("gradients", {})[case] = {"floor": floor}
+            continue
+        with np.load(floor_path) as data:
+            reference = [data[f"arr_{i}"] for i in range(len(data.files))]
+        scale = max(float(np.max(np.abs(r))) for r in reference)
+        verdicts = {}
+        for key in chosen:
+            if key == "floor":
+                continue
+            path = workdir / f"{case}-{key}.npz"
+            answer = run_once(CONTENDERS[key], 1, cpus_for(1), {"cmd": "grads", "case": case, "path": str(path)},
+                              timeout=300)
+            if "count" not in answer:
+                verdicts[key] = {k: v for k, v in answer.items() if k != "traceback"}
+                continue
+            with np.load(path) as data:
+                grads = [data[f"arr_{i}"] for i in range(len(data.files))]
+            verdicts[key] = _compare(reference, grads, scale)
+        results.setdefault("gradients", {})[case] = verdicts
+        log(f"gradients {case}: " + ", ".join(f"{k}={v.get('match', v)}" for k, v in verdicts.items()))
+
+
+def _compare(reference, grads, scale) -> dict:
+    if len(grads) != len(reference) or any(g.shape != r.shape for g, r in zip(grads, reference)):
+        return {"match": False, "why": f"shapes {[g.shape for g in grads]} vs {[r.shape for r in reference]}"}
+    worst = max(float(np.max(np.abs(g.astype(np.float64) - r))) for g, r in zip(grads, reference))
+    # relative to the largest gradient entry: a tie of float32 rounding orders passes, a wrong term fails
+    return {"match": worst <= 1e-3 * scale, "max_abs_error": worst, "scale": scale}
+
+
+def time_cases(chosen, case_names, threads, rounds, quick, results) -> None:
+    """Interleaved timing: in each round every contender runs each case once, in rotating order."""
+    cpus = cpus_for(threads)
+    workers = {key: WorkerProcess(CONTENDERS[key], threads, cpus) for key in chosen}
+    table = results.setdefault("timing", {}).setdefault(str(threads), {})
+    skipped: dict[tuple, dict] = {}
+    try:
+        for key, worker in workers.items():
+            answer = worker.start()
+            if "ready" in answer:
+                results.setdefault("environments", {}).setdefault(key, answer["ready"])
+            else:
+                skipped.update({(key, case): answer for case in case_names})
+        for round_index in range(rounds):
+            for case_name in case_names:
+                case = CASES[case_name]
+                keys = contenders_for(case_name, chosen)
+                shift = round_index % len(keys)
+                for key in keys[shift:] + keys[:shift]:
+                    entry = table.setdefault(case_name, {}).setdefault(key, {"times": []})
+                    if (key, case_name) in skipped:
+                        entry.update(skipped[(key, case_name)])
+                        continue
+                    reps = max(2, case.reps // 3) if quick else case.reps
+                    request = {"cmd": "time", "case": case_name, "reps": reps, "inner": case.inner,
+                               "warmup": 3 if round_index == 0 else 1}
+                    answer = workers[key].request(request, timeout=240)
+                    if "times" in answer:
+                        entry["times"].extend(answer["times"])
+                        entry["note"] = answer.get("note", "")
+                    else:
+                        # a peer that cannot run a case, or failed, is not asked again
+                        skipped[(key, case_name)] = {k: v for k, v in answer.items() if k != "traceback"}
+                        entry.update(skipped[(key, case_name)])
+                        if "traceback" in answer:
+                            entry["traceback"] = answer["traceback"][-800:]
+            log(f"threads={threads} round {round_index + 1}/{rounds} done")
+    finally:
+        for worker in workers.values():
+            worker.close()
+
+
+def run_isolated(chosen, case_names, results) -> None:
+    """Cases that may crash or hang a peer, each in a fresh process with a time limit."""
+    table = results.setdefault("timing", {}).setdefault("1", {})
+    for case_name in case_names:
+        case = CASES[case_name]
+        for key in contenders_for(case_name, chosen):
+            request = {"cmd": "time", "case": case_name, "reps": case.reps, "inner": case.inner, "warmup": 0}
+            answer = run_once(CONTENDERS[key], 1, cpus_for(1), request, timeout=180)
+            entry = {"times": answer.get("times", [])}
+            entry.update({k: v for k, v in answer.items() if k not in ("times", "traceback")})
+            table.setdefault(case_name, {})[key] = entry
+            log(f"{case_name} {key}: {entry.get('error') or entry.get('unsupported') or 'ok'}")
+
+
+def measure_memory(chosen, steps, results) -> None:
+    memory = results.setdefault("memory", {"steps": steps})
+    for key in chosen:
+        if key in ("micrograd",):
+            memory[key] = {"unsupported": "scalar-only engine: no MLP step"}
+            continue
+        entry = {}
+        methods = ["rss", "tracemalloc"] if CONTENDERS[key].tracemalloc else ["rss"]
+        for method in methods:
+            answer = run_once(CONTENDERS[key], 1, cpus_for(1), {"cmd": "memory", "steps": steps, "method": method},
+                              timeout=300)
+            entry[method] = answer.get("peak_bytes")
+            if "peak_bytes" not in answer:
+                entry["error"] = answer.get("error") or answer.get("unsupported")
+                break
+        memory[key] = entry
+        log(f"memory {key}: {entry}")
+
+
+# ----- main -----------------------------------------------------------------------------------
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--all", action="store_true", help="the full table")
+    mode.add_argument("--quick", action="store_true", help="a short smoke run")
+    parser.add_argument("--peers", help=f"comma-separated subset of {','.join(CONTENDERS)}")
+    parser.add_argument("--cases", help=f"comma-separated subset of {','.join(CASES)},memory")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 5, quick 1)")
+    parser.add_argument("--out", type=Path, help="write results here instead of benchmarks/results "
+                                                 "(and leave benchmarks/README.md alone)")
+    args = parser.parse_args(argv)
+
+    chosen = args.peers.split(",") if args.peers else list(CONTENDERS)
+    unknown = [k for k in chosen if k not in CONTENDERS]
+    if unknown:
+        parser.error(f"unknown peers {unknown}")
+    if "floor" not in chosen:
+        chosen.insert(0, "floor")  # every ratio needs the floor
+    case_names = args.cases.split(",") if args.cases else [*CASES, "memory"]
+    unknown = [c for c in case_names if c not in CASES and c != "memory"]
+    if unknown:
+        parser.error(f"unknown cases {unknown}")
+    rounds = args.rounds or (1 if args.quick else 5)
+
+    results: dict = {"machine": machine_info(), "settings": {
+        "rounds": rounds, "quick": args.quick, "peers": chosen, "cases": case_names,
+        "memory_steps": QUICK_MEMORY_STEPS if args.quick else MEMORY_STEPS}, "unavailable": {}}
+    available = []
+    for key in chosen:
+        if CONTENDERS[key].python() is None:
+            results["unavailable"][key] = "not installed: run `python benchmarks/setup_envs.py`"
+        else:
+            available.append(key)
+    started = time.perf_counter()
+
+    timed = [c for c in case_names if c in CASES and not CASES[c].isolated]
+    isolated = [c for c in case_names if c in CASES and CASES[c].isolated]
+    check_gradients(available, timed, results)
+    time_cases(available, timed, 1, rounds, args.quick, results)
+    two_thread_cases = [c for c in timed if CASES[c].two_threads]
+    if two_thread_cases and len(os.sched_getaffinity(0)) >= 2:
+        time_cases(available, two_thread_cases, 2, rounds, args.quick, results)
+    run_isolated(available, isolated, results)
+    if "memory" in case_names:
+        measure_memory(available, results["settings"]["memory_steps"], results)
+    results["settings"]["seconds"] = round(time.perf_counter() - started, 1)
+
+    out_dir = args.out or BENCHMARKS_DIR / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{time.strftime('%Y-%m-%d')}-{results['machine']['slug']}" + ("-quick" if args.quick else "")
+    markdown = render_markdown(results)
+    (out_dir / f"{stem}.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    (out_dir / f"{stem}.md").write_text(markdown)
+    if args.out is None and not args.quick:
+        update_readme(BENCHMARKS_DIR / "README.md", markdown, f"results/{stem}.md")
+    print(markdown)
+    log(f"wrote {out_dir / stem}.md and .json in {results['settings']['seconds']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""Runs one peer's side of the benchmark inside that peer's venv; answers in JSON lines.
+
+    worker.py MODULE VARIANT --threads N --cpus 0,1 serve      # requests on stdin, one per line
+    worker.py MODULE VARIANT --threads N --cpus 0,1 once '{"cmd": "time", "case": ...}'
+
+MODULE is a file of benchmarks/peers; VARIANT picks a flavour inside it (e.g. gradsight's "nn"
+or "core"). Requests: {"cmd": "time", "case", "reps", "inner", "warmup"} -> seconds per step or
+op; {"cmd": "grads", "case", "path"} -> one step's gradients saved to an .npz; {"cmd": "memory",
+"steps", "method": "rss" | "tracemalloc"} -> peak bytes over `steps` MLP steps. Thread counts
+come from the environment the runner sets (OMP/OPENBLAS/MKL_NUM_THREADS) and are applied to
+torch here; the process is pinned to the given CPUs.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+
+import cases
+import numpy as np
+from cases import CASES, NotSupported, make_problem
+
+
+def builder_name(case: str) -> str:
+    if case.startswith("chain_"):
+        return "chain"
+    return "mlp" if case == "memory" else case
+
+
+class Peer:
+    """One peer module and variant, with workloads built once per case and reused."""
+
+    def __init__(self, module_name: str, variant: str):
+        self.module = importlib.import_module(f"peers.{module_name}")
+        self.variant = variant
+        self.workloads: dict[str, cases.Workload] = {}
+
+    def build(self, case: str, fresh: bool = False) -> cases.Workload:
+        if fresh or case not in self.workloads:
+            build = getattr(self.module, builder_name(case), None)
+            if build is None:
+                raise NotSupported(f"no implementation of {case}")
+            workload = build(make_problem(case), self.variant)
+            if fresh:
+                return workload
+            self.workloads[case] = workload
+        return self.workloads[case]
+
+    def time(self, case: str, reps: int, inner: int, warmup: int) -> dict:
+        workload = self.build(case)
+        per_step = CASES[case].ops_per_step if case in CASES else 1
+        for _ in range(warmup):
+            workload.step()
+        gc.collect()
+        times = []
+        for _ in range(reps):
+            start = time.perf_counter()
+            for _ in range(inner):
+                workload.step()
+            times.append((time.perf_counter() - start) / inner / per_step)
+        return {"times": times, "note": workload.note}
+
+    def grads(self, case: str, path: str) -> dict:
+        workload = self.build(case, fresh=True)
+        workload.step()
+        grads = workload.gradients()
+        np.savez(path, *[np.asarray(g) for g in grads])
+        return {"count": len(grads), "note": workload.note}
+
+    def memory(self, steps: int, method: str) -> dict:
+        problem = make_problem("memory")
+        gc.collect()
+        if method == "tracemalloc":
+            import tracemalloc
+            tracemalloc.start()
+        else:
+            _reset_peak_rss()
+        baseline = _rss_bytes("VmRSS")
+        workload = self.module.mlp(problem, self.variant)
+        for _ in range(steps):
+            workload.step()
+        if method == "tracemalloc":
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        else:
+            peak = _rss_bytes("VmHWM") - baseline
+        return {"peak_bytes": peak, "note": workload.note}
+
+
+def _rss_bytes(field: str) -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"{field} not found in /proc/self/status")
+
+
+def _reset_peak_rss() -> None:
+    # Linux: writing 5 to clear_refs resets VmHWM to the current RSS
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
+
+
+def handle(peer: Peer, request: dict) -> dict:
+    try:
+        cmd = request["cmd"]
+        if cmd == "time":
+            return peer.time(request["case"], request["reps"], request["inner"], request["warmup"])
+        if cmd == "grads":
+            return peer.grads(request["case"], request["path"])
+        if cmd == "memory":
+            return peer.memory(request["steps"], request["method"])
+        return {"error": f"unknown command {cmd!r}"}
+    except NotSupported as reason:
+        return {"unsupported": str(reason)}
+    except Exception as error:  # noqa: BLE001  (any failure of a peer is a result to report)
+        detail = traceback.format_exc(limit=-3)
+        message = str(error).splitlines()[0][:200] if str(error) else ""
+        return {"error": f"{type(error).__name__}: {message}", "traceback": detail[-2000:]}
+
+
+def environment_report(threads: int) -> dict:
+    """What actually runs: BLAS libraries, their thread counts and kernels (threadpoolctl)."""
+    report = {"python": sys.version.split()[0], "numpy": np.__version__, "pid": os.getpid(),
+              "affinity": sorted(os.sched_getaffinity(0)),
+              "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE")}
+    try:
+        from threadpoolctl import threadpool_info
+        report["threadpools"] = [{k: info.get(k) for k in ("internal_api", "version", "num_threads",
+                                                           "architecture", "threading_layer")}
+                                 for info in threadpool_info()]
+    except ImportError:
+        report["threadpools"] = "threadpoolctl missing"
+    if "torch" in sys.modules:
+        report["torch_threads"] = sys.modules["torch"].get_num_threads()
+    from importlib import metadata
+    report["packages"] = {}
+    for distribution in ("torch", "mygrad", "autograd", "micrograd", "tinygrad"):
+        try:
+            report["packages"][distribution] = metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            pass
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("module")
+    parser.add_argument("variant")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--cpus", default="")
+    parser.add_argument("mode", choices=["serve", "once"])
+    parser.add_argument("request", nargs="?")
+    args = parser.parse_args()
+
+    # Answers go to the real stdout; anything a library prints goes to stderr instead.
+    answers = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+    if args.cpus:
+        os.sched_setaffinity(0, {int(c) for c in args.cpus.split(",")})
+    try:
+        peer = Peer(args.module, args.variant)
+    except Exception as error:  # noqa: BLE001
+        answers.write(json.dumps({"fatal": f"{type(error).__name__}: {error}"}) + "\n")
+        return
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        torch.set_num_threads(args.threads)
+        torch.set_num_interop_threads(1)
+    answers.write(json.dumps({"ready": environment_report(args.threads)}) + "\n")
+    if args.mode == "once":
+        answers.write(json.dumps(handle(peer, json.loads(args.request))) + "\n")
+        return
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        answers.write(json.dumps(handle(peer, json.loads(line))) + "\n")
+
+
+if __name__ == "__main__":
+    main()

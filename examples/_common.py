@@ -1,0 +1,164 @@
+"""Shared plumbing of the experiment scripts: the command line, tables, figure saving, claims."""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: the experiments run headless in CI
+import matplotlib.pyplot as plt  # noqa: E402
+
+from gradsight.claims import ClaimResult, format_claims, format_table  # noqa: E402
+
+__all__ = ["ClaimResult", "plt", "claim", "print_table", "save_figure", "save_graph", "main_for", "mlp",
+           "digits", "train", "evaluate", "activation_outputs"]
+
+
+def claim(key: str, text: str, measured: str, holds, **values) -> ClaimResult:
+    """A ClaimResult whose raw numbers are converted to plain Python (for JSON and tests)."""
+    return ClaimResult(key, text, measured, bool(holds), {k: _plain(v) for k, v in values.items()})
+
+
+def _plain(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def print_table(title: str, header: list[str], rows: list[list]) -> None:
+    """Print a titled plain-text table (numbers already formatted by the caller)."""
+    print(f"\n{title}\n{format_table([[str(c) for c in row] for row in rows], header)}")
+
+
+def save_figure(fig, out_dir: Path, name: str) -> Path:
+    """Write a matplotlib figure as PNG into `out_dir` and close it."""
+    path = Path(out_dir) / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not fig.get_constrained_layout():
+        fig.tight_layout()
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def save_graph(digraph, out_dir: Path, name: str, formats=("svg",)) -> list[Path]:
+    """Render a graphviz.Digraph with the system `dot` into `out_dir` (SVG by default)."""
+    paths = []
+    for fmt in formats:
+        written = digraph.render(filename=name, directory=str(out_dir), format=fmt, cleanup=True)
+        paths.append(Path(written))
+    return paths
+
+
+def main_for(run: Callable, experiment: str, description: str) -> None:
+    """The command line every experiment shares: --quick, --out DIR; prints the claims table."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="reduced sizes (a few seconds)")
+    parser.add_argument("--out", type=Path, default=Path("out") / experiment,
+                        help=f"folder for the figures (default: out/{experiment})")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = run(quick=args.quick, out_dir=args.out)
+    print("\n" + format_claims(results))
+    print(f"\nfigures in {args.out}/")
+    sys.exit(0)
+
+
+# ----- models, data and a training loop shared by the experiments ------------------------
+def mlp(sizes: list[int], activation, generator, initializer=None, bias: float | None = None, batch_norm=False):
+    """Sequential of Linear layers with `activation()` after every hidden one.
+
+    `initializer(weight, generator)` replaces PyTorch's default weight init, `bias` sets every
+    bias to a constant, `batch_norm` puts a BatchNorm1d between each hidden Linear and activation.
+    """
+    import nn
+
+    layers = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        linear = nn.Linear(fan_in, fan_out, generator=generator)
+        if initializer is not None:
+            initializer(linear.weight, generator)
+        if bias is not None:
+            nn.init.constant_(linear.bias, bias)
+        layers.append(linear)
+        if i < len(sizes) - 2:
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(fan_out))
+            layers.append(activation())
+    return nn.Sequential(*layers)
+
+
+def digits(seed: int = 0, test_size: float = 0.25):
+    """The shipped 8x8 digits split into (x_train, x_test, y_train, y_test), stratified and seeded."""
+    import nn
+
+    x, y = nn.data.load_digits()
+    return nn.data.train_test_split(x, y, test_size=test_size, seed=seed, stratify=y)
+
+
+def evaluate(model, x, y, loss_fn=None) -> tuple[float, float]:
+    """(accuracy, mean loss) of a classifier on a whole data set, in eval mode without a graph."""
+    import autograd as ag
+    import nn.functional as F
+
+    was_training = model.training
+    model.eval()
+    with ag.no_grad():
+        logits = model(ag.tensor(x))
+        loss = (loss_fn or F.cross_entropy)(logits, ag.tensor(y)).item()
+    model.train(was_training)
+    return F.accuracy(logits, y), loss
+
+
+def train(model, x, y, steps: int, optimizer, batch_size: int = 64, seed: int = 0, every: int = 0,
+          callback=None, loss_fn=None) -> list[float]:
+    """Mini-batch training for exactly `steps` steps; returns the training loss of every step.
+
+    `callback(step, model)` runs before step 0 and after every `every` steps (and the last)."""
+    import nn
+    import nn.functional as F
+
+    loss_fn = loss_fn or F.cross_entropy
+    loader = nn.data.DataLoader(x, y, batch_size=batch_size, shuffle=True, seed=seed, drop_last=True)
+    losses: list[float] = []
+    if callback is not None:
+        callback(0, model)
+    while len(losses) < steps:
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+            done = len(losses)
+            if callback is not None and every and (done % every == 0 or done == steps):
+                callback(done, model)
+            if done == steps:
+                break
+    return losses
+
+
+def activation_outputs(model, x) -> list[tuple[str, object]]:
+    """(module path, output array) of every activation module of `model` on inputs `x`, no graph."""
+    import autograd as ag
+    from viz.health import activation_kind
+
+    records, handles = [], []
+    for name, module in model.named_modules():
+        if name and activation_kind(type(module).__name__) is not None:
+            handles.append(module.register_forward_hook(
+                lambda mod, inputs, output, name=name: records.append((name, output.data))))
+    try:
+        with ag.no_grad():
+            model(ag.tensor(x))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return records

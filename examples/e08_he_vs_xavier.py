@@ -1,0 +1,78 @@
+"""Experiment 8: He vs Xavier init in depth (He et al. 2015): a 30-layer ReLU MLP on the digits."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from _common import activation_outputs, claim, digits, evaluate, main_for, mlp, plt, print_table, save_figure, train
+
+import nn
+
+DEPTH, WIDTH = 30, 64
+INITS = {
+    "Xavier (Glorot normal)": lambda w, g: nn.init.xavier_normal_(w, generator=g),
+    "He (Kaiming normal, fan_in)": lambda w, g: nn.init.kaiming_normal_(w, nonlinearity="relu", generator=g),
+}
+CHANCE_LOSS = float(np.log(10))
+
+
+def run(quick: bool = False, out_dir: Path = Path("out/e08_he_vs_xavier")) -> list:
+    steps = 400 if quick else 1500
+    x_train, x_test, y_train, y_test = digits(seed=0)
+    results = {}
+    for name, initializer in INITS.items():
+        model = mlp([64] + [WIDTH] * DEPTH + [10], nn.ReLU, generator=1, initializer=initializer, bias=0.0)
+        stds = [float(out.std()) for _, out in activation_outputs(model, x_train[:500])]
+        optimizer = nn.optim.SGD(model.parameters(), lr=0.002, momentum=0.9)
+        losses = train(model, x_train, y_train, steps, optimizer, batch_size=64, seed=0)
+        train_accuracy, train_loss = evaluate(model, x_train, y_train)
+        results[name] = {"std": stds, "losses": losses, "train": train_accuracy, "train_loss": train_loss,
+                         "test": evaluate(model, x_test, y_test)[0]}
+    print_table(f"{DEPTH} ReLU layers of {WIDTH} on the digits, zero biases, SGD lr 0.002 momentum 0.9, {steps} steps",
+                ["init", "std layer 1 -> 30 at init", "final train loss", "train acc.", "test acc."],
+                [[n, f"{r['std'][0]:.2e} -> {r['std'][-1]:.2e}", f"{r['train_loss']:.3f}", f"{100 * r['train']:.1f}%",
+                  f"{100 * r['test']:.1f}%"] for n, r in results.items()])
+    _plot(results, out_dir)
+    xavier, he = results.values()
+    he_target = 0.8 if quick else 0.95
+    return [
+        claim("xavier_signal_vanishes", f"with Xavier the signal halves in variance at every ReLU layer: "
+              f"gone after {DEPTH}; He keeps it",
+              f"std at layer 30 / layer 1 at init: Xavier {xavier['std'][-1] / xavier['std'][0]:.1e}, "
+              f"He {he['std'][-1] / he['std'][0]:.2f}",
+              xavier["std"][-1] / xavier["std"][0] < 1e-3 and 0.2 < he["std"][-1] / he["std"][0] < 5,
+              xavier_ratio=xavier["std"][-1] / xavier["std"][0], he_ratio=he["std"][-1] / he["std"][0]),
+        claim("xavier_stalls", f"the {DEPTH}-layer ReLU net stalls with Xavier and trains with He",
+              f"after {steps} steps: Xavier train loss {xavier['train_loss']:.3f} (chance {CHANCE_LOSS:.3f}), "
+              f"accuracy {100 * xavier['train']:.1f}%; He loss {he['train_loss']:.3f}, "
+              f"train {100 * he['train']:.1f}%, test {100 * he['test']:.1f}%",
+              abs(xavier["train_loss"] - CHANCE_LOSS) < 0.05 and xavier["train"] < 0.2 and he["train"] > he_target,
+              xavier_loss=xavier["train_loss"], xavier_train=xavier["train"], he_train=he["train"], he_test=he["test"]),
+    ]
+
+
+def _plot(results: dict, out_dir: Path) -> None:
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    for name, r in results.items():
+        left.semilogy(range(1, DEPTH + 1), r["std"], "o-", ms=3, label=name)
+        window = 20
+        smooth = np.convolve(r["losses"], np.ones(window) / window, mode="valid")
+        right.plot(np.arange(len(smooth)) + window, smooth, label=name)
+    left.set_xlabel("ReLU layer")
+    left.set_ylabel("std of the layer's output at init (log)")
+    left.set_title(f"Signal through {DEPTH} ReLU layers at init")
+    left.legend(fontsize=8)
+    right.axhline(CHANCE_LOSS, color="gray", ls=":", label="chance (ln 10)")
+    right.set_xlabel("SGD step")
+    right.set_ylabel("training loss (20-step mean)")
+    right.set_title("Training: Xavier stalls, He trains")
+    right.legend(fontsize=8)
+    save_figure(fig, out_dir, "he_vs_xavier")
+
+
+def main() -> None:
+    main_for(run, "e08_he_vs_xavier", __doc__)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""Experiment 10: greedy layer-wise pre-training (Hinton & Salakhutdinov 2006; Erhan et al. 2010),
+sigmoid networks of depth 1-5 on the digits, random init vs pre-trained, the same fine-tuning."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from _common import claim, digits, evaluate, main_for, mlp, plt, print_table, save_figure
+
+import nn
+import nn.functional as F
+
+WIDTH = 100
+PRETRAIN_EPOCHS, PRETRAIN_LR = 20, 3e-3  # each hidden layer as an autoencoder (Adam)
+FINE_TUNE_EPOCHS, FINE_TUNE_LR = 60, 0.5  # then the whole network, plain SGD, for both inits
+
+
+def train_net(depth: int, pretrained: bool, data) -> dict:
+    x_train, x_test, y_train, y_test = data
+    model = mlp([64] + [WIDTH] * depth + [10], nn.Sigmoid, generator=depth)
+    stages = []
+    if pretrained:
+        stages = nn.pretrain.pretrain_layerwise(model, x_train, epochs=PRETRAIN_EPOCHS, lr=PRETRAIN_LR, seed=0)
+    nn.pretrain.fine_tune(model, x_train, y_train, F.cross_entropy, epochs=FINE_TUNE_EPOCHS, seed=0,
+                          make_optimizer=lambda params: nn.optim.SGD(params, lr=FINE_TUNE_LR))
+    return {"train_error": 1 - evaluate(model, x_train, y_train)[0],
+            "test_error": 1 - evaluate(model, x_test, y_test)[0],
+            "reconstruction": [s.final_loss / s.initial_loss for s in stages]}
+
+
+def run(quick: bool = False, out_dir: Path = Path("out/e10_pretraining")) -> list:
+    depths = [1, 4] if quick else [1, 2, 3, 4, 5]
+    data = digits(seed=0)
+    results = {(d, p): train_net(d, p, data) for d in depths for p in (False, True)}
+    print_table(f"sigmoid MLPs with hidden layers of {WIDTH} on the digits; fine-tuning: {FINE_TUNE_EPOCHS} epochs "
+                f"of SGD lr {FINE_TUNE_LR}; pre-training: {PRETRAIN_EPOCHS} epochs per layer (Adam {PRETRAIN_LR})",
+                ["hidden layers", "random init: train / test error", "pre-trained: train / test error",
+                 "autoencoder error after / before, per layer"],
+                [[str(d), _errors(results[d, False]), _errors(results[d, True]),
+                  " ".join(f"{r:.3f}" for r in results[d, True]["reconstruction"])] for d in depths])
+    _plot(results, depths, out_dir)
+    random_errors = [results[d, False]["test_error"] for d in depths]
+    pretrained_errors = [results[d, True]["test_error"] for d in depths]
+    listing = ", ".join(f"depth {d}: {100 * r:.1f}% / {100 * p:.1f}%"
+                        for d, r, p in zip(depths, random_errors, pretrained_errors))
+    return [
+        claim("random_fails_with_depth", "with random init the sigmoid net fails to train as depth grows "
+              "(same fine-tuning budget)",
+              f"random-init test error {100 * random_errors[0]:.1f}% at depth {depths[0]}, "
+              f"{100 * random_errors[-1]:.1f}% at depth {depths[-1]} (chance 90%)",
+              random_errors[0] < 0.1 and random_errors[-1] > 0.5,
+              depths=depths, random=random_errors),
+        claim("pretrained_keeps_low_error", "greedy layer-wise pre-trained nets keep a low test error at every depth",
+              f"test error random / pre-trained: {listing}", max(pretrained_errors) < 0.1,
+              depths=depths, pretrained=pretrained_errors),
+    ]
+
+
+def _errors(result: dict) -> str:
+    return f"{100 * result['train_error']:.1f}% / {100 * result['test_error']:.1f}%"
+
+
+def _plot(results: dict, depths: list, out_dir: Path) -> None:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for pretrained, label in ((False, "random init"), (True, "greedy layer-wise pre-training")):
+        ax.plot(depths, [100 * results[d, pretrained]["test_error"] for d in depths], "o-", label=label)
+    ax.axhline(90, color="gray", ls=":", label="chance")
+    ax.set_xticks(depths)
+    ax.set_xlabel("hidden sigmoid layers")
+    ax.set_ylabel("test error (%)")
+    ax.set_title("Pre-training rescues deep sigmoid nets")
+    ax.legend(fontsize=8)
+    save_figure(fig, out_dir, "pretraining_vs_depth")
+
+
+def main() -> None:
+    main_for(run, "e10_pretraining", __doc__)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""A claim from the lectures, what an experiment measured, and whether the claim held."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """One checked claim: `claim` in words, `measured` in numbers, `holds` from bands on `values`.
+
+    `key` is a short stable name that tests and tables use; `values` holds the raw measured
+    numbers (plain floats/ints/lists) so a test can assert its own bands on them.
+    """
+
+    key: str
+    claim: str
+    measured: str
+    holds: bool
+    values: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ClaimResult:
+        return cls(data["key"], data["claim"], data["measured"], bool(data["holds"]), dict(data.get("values", {})))
+
+
+def verdict(holds: bool) -> str:
+    """The word a summary table shows for a claim."""
+    return "holds" if holds else "FAILS"
+
+
+def format_table(rows: list[list[str]], header: list[str]) -> str:
+    """A plain-text table with columns padded to their widest cell."""
+    cells = [header] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def format_claims(results: list[ClaimResult]) -> str:
+    """The claim → measured → holds/FAILS table of a list of results."""
+    return format_table([[r.claim, r.measured, verdict(r.holds)] for r in results],
+                        ["claim", "measured", "verdict"])

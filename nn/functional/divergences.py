@@ -1,0 +1,63 @@
+"""Kullback-Leibler divergence between a target distribution and log-probabilities."""
+from __future__ import annotations
+
+import numpy as np
+
+from autograd import Function
+
+from ._common import check_reduction, plain
+
+_KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
+
+
+class KlDiv(Function):
+    """Pointwise t (log t - x), or e^t (t - x) when the target t is itself a log-probability."""
+
+    @staticmethod
+    def forward(ctx, x, target, reduction="mean", log_target=False):
+        check_reduction(reduction, "kl_div", _KL_REDUCTIONS)
+        if log_target:
+            per_item = np.exp(target) * (target - x)
+        else:
+            # 0 log 0 = 0 (the limit), so zero-probability classes contribute nothing
+            positive = target > 0
+            per_item = np.where(positive, target * np.log(np.where(positive, target, 1)), 0) - target * x
+        ctx.save_for_backward(x, target)
+        if reduction == "none":
+            return per_item
+        total = per_item.sum()
+        if reduction == "sum":
+            return total
+        # 'batchmean' divides by the batch size (the first axis), 'mean' by the number of elements
+        ctx.count = (x.shape[0] if x.ndim else 1) if reduction == "batchmean" else per_item.size
+        return total * (1.0 / ctx.count)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, target = ctx.saved
+        xp = ctx.xp
+        reduction = ctx.params.get("reduction", "mean")
+        scale = grad * (1.0 / ctx.count) if reduction in ("mean", "batchmean") else grad
+        need_x, need_target = ctx.needs_input_grad
+        grad_x = grad_target = None
+        if ctx.params.get("log_target", False):
+            weight = xp.exp(target)
+            grad_x = -weight * scale if need_x else None
+            if need_target:
+                grad_target = weight * (target - x + 1) * scale  # d/dt e^t (t - x)
+        else:
+            grad_x = -target * scale if need_x else None
+            if need_target:
+                positive = plain(target) > 0
+                # d/dt t (log t - x) = log t + 1 - x; taken as 0 where t = 0 (the term is absent there)
+                grad_target = xp.where(positive, xp.log(xp.where(positive, target, 1)) + 1 - x, 0) * scale
+        return grad_x, grad_target
+
+
+def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
+    """KL(target ‖ input-distribution) with `input` holding log-probabilities (torch's kl_div).
+
+    reduction 'batchmean' (sum / batch size) gives the true KL divergence per item; 'mean'
+    divides by the number of elements, as PyTorch does.
+    """
+    return KlDiv.apply(input, target, reduction=reduction, log_target=bool(log_target))

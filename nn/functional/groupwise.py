@@ -1,0 +1,108 @@
+"""Activations over groups of features along an axis: softmax, log_softmax, maxout."""
+from __future__ import annotations
+
+import numpy as np
+
+from autograd import Function
+
+
+def _check_temperature(temperature: float) -> None:
+    if not temperature > 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+
+
+def _check_axis(x: np.ndarray, axis: int) -> int:
+    if not -max(x.ndim, 1) <= axis < max(x.ndim, 1):
+        raise ValueError(f"axis {axis} is out of range for an input of shape {x.shape}")
+    return axis
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx, x, axis=-1, temperature=1.0):
+        _check_temperature(temperature)
+        _check_axis(x, axis)
+        scaled = x * (1.0 / temperature) if temperature != 1.0 else x
+        out = np.exp(scaled - scaled.max(axis=axis, keepdims=True))  # shifted: no overflow
+        out /= out.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        axis, temperature = ctx.params.get("axis", -1), ctx.params.get("temperature", 1.0)
+        # Jacobian-vector product of softmax: y (g - Σ g y), from the saved output alone
+        return out * (grad - (grad * out).sum(axis=axis, keepdims=True)) * (1.0 / temperature)
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx, x, axis=-1, temperature=1.0):
+        _check_temperature(temperature)
+        _check_axis(x, axis)
+        scaled = x * (1.0 / temperature) if temperature != 1.0 else x
+        out = scaled - scaled.max(axis=axis, keepdims=True)
+        out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))  # the log-sum-exp trick
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        axis, temperature = ctx.params.get("axis", -1), ctx.params.get("temperature", 1.0)
+        # d log_softmax: g - softmax Σ g, and softmax = e^out
+        return (grad - ctx.xp.exp(out) * grad.sum(axis=axis, keepdims=True)) * (1.0 / temperature)
+
+
+class Maxout(Function):
+    """Max over groups of `pieces` consecutive features along `axis` (Goodfellow et al. 2013)."""
+
+    @staticmethod
+    def forward(ctx, x, pieces=2, axis=-1):
+        if x.ndim == 0:
+            raise ValueError("maxout needs an input with at least one axis")
+        axis = _check_axis(x, axis) % x.ndim
+        features = x.shape[axis]
+        if not isinstance(pieces, (int, np.integer)) or pieces < 1 or features % pieces:
+            raise ValueError(f"axis {axis} of input of shape {x.shape} has {features} features, "
+                             f"which do not split into groups of pieces={pieces}")
+        grouped = x.reshape(x.shape[:axis] + (features // pieces, pieces) + x.shape[axis + 1:])
+        # the pieces axis is short: a loop of elementwise maxima beats a reduction along it
+        piece = [grouped[(slice(None),) * (axis + 1) + (k,)] for k in range(pieces)]
+        out = piece[0].copy()
+        for other in piece[1:]:
+            np.maximum(out, other, out=out)
+        winners = grouped == np.expand_dims(out, axis + 1)
+        count = winners[(slice(None),) * (axis + 1) + (0,)].astype(x.dtype)
+        for k in range(1, pieces):
+            count += winners[(slice(None),) * (axis + 1) + (k,)]
+        # ties split the gradient evenly, like max: a valid subgradient
+        ctx.weights = winners / np.expand_dims(count, axis + 1)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        weights = ctx.weights
+        (shape, _), = ctx.input_meta
+        axis = ctx.params.get("axis", -1) % len(shape)
+        spread = grad.reshape(weights.shape[:axis + 1] + (1,) + weights.shape[axis + 2:]) * weights
+        return spread.reshape(shape)
+
+
+def softmax(input, axis: int = -1, temperature: float = 1.0):
+    """e^(x/T) normalized along `axis`; `temperature` T (not in PyTorch) flattens (T > 1) or sharpens."""
+    return Softmax.apply(input, axis=axis, temperature=float(temperature))
+
+
+def log_softmax(input, axis: int = -1, temperature: float = 1.0):
+    """log softmax(x / T) along `axis`, computed with the log-sum-exp trick."""
+    return LogSoftmax.apply(input, axis=axis, temperature=float(temperature))
+
+
+def maxout(input, pieces: int, axis: int = -1):
+    """Max over groups of `pieces` consecutive features along `axis` (not in PyTorch).
+
+    Features ``[k*pieces, (k+1)*pieces)`` form group k, so axis size F becomes F // pieces.
+    """
+    return Maxout.apply(input, pieces=pieces, axis=axis)

@@ -1,0 +1,90 @@
+"""Regression losses on (input, target) pairs of broadcastable shapes: mse, l1, huber.
+
+The target may carry a gradient too (its derivative is minus the input's), as in PyTorch.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from autograd import Function
+
+from ._common import check_reduction, loss_scale, reduce_loss
+
+
+def _difference(ctx, x, target, reduction: str, op: str) -> np.ndarray:
+    check_reduction(reduction, op)
+    difference = x - target
+    ctx.count = difference.size
+    return difference
+
+
+def _opposite_pair(ctx, grad_x):
+    """Gradients for (input, target) of a loss of input - target."""
+    need_x, need_target = ctx.needs_input_grad
+    return (grad_x if need_x else None), (-grad_x if need_target else None)
+
+
+class MseLoss(Function):
+    @staticmethod
+    def forward(ctx, x, target, reduction="mean"):
+        difference = _difference(ctx, x, target, reduction, "mse_loss")
+        ctx.save_for_backward(x, target)
+        return reduce_loss(difference * difference, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, target = ctx.saved
+        scale = loss_scale(grad, ctx.params.get("reduction", "mean"), ctx.count)
+        return _opposite_pair(ctx, (x - target) * 2.0 * scale)
+
+
+class L1Loss(Function):
+    @staticmethod
+    def forward(ctx, x, target, reduction="mean"):
+        difference = _difference(ctx, x, target, reduction, "l1_loss")
+        ctx.sign = np.sign(difference)  # sign(0) = 0: the subgradient at input == target
+        return reduce_loss(np.abs(difference), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        scale = loss_scale(grad, ctx.params.get("reduction", "mean"), ctx.count)
+        return _opposite_pair(ctx, ctx.sign * scale)
+
+
+class HuberLoss(Function):
+    """Quadratic within delta of the target, linear beyond: 0.5 d² or delta (|d| - delta / 2)."""
+
+    @staticmethod
+    def forward(ctx, x, target, reduction="mean", delta=1.0):
+        if not delta > 0:
+            raise ValueError(f"delta must be positive, got {delta}")
+        difference = _difference(ctx, x, target, reduction, "huber_loss")
+        size = np.abs(difference)
+        quadratic = np.minimum(size, delta)
+        ctx.save_for_backward(x, target)
+        # 0.5 min(|d|, delta)² + delta max(|d| - delta, 0): both pieces at once, no selection
+        per_item = 0.5 * quadratic * quadratic + delta * np.maximum(size - delta, 0)
+        return reduce_loss(per_item, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, target = ctx.saved
+        delta = ctx.params.get("delta", 1.0)
+        scale = loss_scale(grad, ctx.params.get("reduction", "mean"), ctx.count)
+        # the derivative is d clipped to [-delta, delta] (|d| = delta: both pieces give ±delta)
+        return _opposite_pair(ctx, ctx.xp.clip(x - target, -delta, delta) * scale)
+
+
+def mse_loss(input, target, reduction: str = "mean"):
+    """Mean (or summed, or per-element) squared error (input - target)²."""
+    return MseLoss.apply(input, target, reduction=reduction)
+
+
+def l1_loss(input, target, reduction: str = "mean"):
+    """Mean (or summed, or per-element) absolute error |input - target|; gradient 0 where equal."""
+    return L1Loss.apply(input, target, reduction=reduction)
+
+
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):
+    """Huber loss: 0.5 d² where |d| < delta, else delta (|d| - delta / 2), with d = input - target."""
+    return HuberLoss.apply(input, target, reduction=reduction, delta=float(delta))

@@ -1,0 +1,42 @@
+"""Layers: thin Modules around `nn.functional` ops, with PyTorch's names and parameter layouts."""
+from __future__ import annotations
+
+from .activation import (
+    ELU,
+    GELU,
+    SELU,
+    LeakyReLU,
+    LogSoftmax,
+    PReLU,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Swish,
+    Tanh,
+)
+from .container import ModuleList, Sequential
+from .dropout import Dropout
+from .linear import Linear, Maxout
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    MultiLabelHingeLoss,
+    MultiMarginLoss,
+    NLLLoss,
+)
+from .normalization import BatchNorm1d, LayerNorm
+from .shape import Flatten, Identity
+
+__all__ = [
+    "Sequential", "ModuleList", "Linear", "Maxout", "BatchNorm1d", "LayerNorm", "Dropout", "Identity",
+    "Flatten", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "Softplus", "SiLU", "Swish",
+    "GELU", "Softmax", "LogSoftmax", "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
+    "CrossEntropyLoss", "NLLLoss", "MultiMarginLoss", "MultiLabelHingeLoss", "KLDivLoss",
+]

@@ -1,0 +1,59 @@
+"""RMSprop: steps scaled by a running root-mean-square of recent gradients."""
+from __future__ import annotations
+
+import numpy as np
+
+from .optimizer import Optimizer, check_non_negative
+
+
+class RMSprop(Optimizer):
+    """`torch.optim.RMSprop` (Hinton's lecture 6e): for each parameter p with gradient g,
+
+        g ← g + weight_decay·p
+        v ← alpha·v + (1 − alpha)·g²
+        centered:  m ← alpha·m + (1 − alpha)·g,  d ← √(v − m²) + eps;  otherwise d ← √v + eps
+        momentum > 0:  b ← momentum·b + g/d,  p ← p − lr·b;  otherwise p ← p − lr·g/d
+    """
+
+    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, *,
+                 maximize: bool = False):
+        check_non_negative("RMSprop", lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered, maximize=maximize))
+
+    def step(self) -> None:
+        for group in self.param_groups:
+            lr, alpha, eps, weight_decay = group["lr"], group["alpha"], group["eps"], group["weight_decay"]
+            momentum, centered, maximize = group["momentum"], group["centered"], group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = -p.grad.data if maximize else p.grad.data
+                state = self.state.get(p)
+                if state is None:
+                    state = self.state[p] = {"step": 0, "square_avg": np.zeros_like(p.data)}
+                    if momentum > 0:
+                        state["momentum_buffer"] = np.zeros_like(p.data)
+                    if centered:
+                        state["grad_avg"] = np.zeros_like(p.data)
+                state["step"] += 1
+                if weight_decay != 0:
+                    grad = grad + weight_decay * p.data
+                square_avg = state["square_avg"]
+                square_avg *= alpha
+                square_avg += (1 - alpha) * grad * grad
+                if centered:
+                    grad_avg = state["grad_avg"]
+                    grad_avg += (1 - alpha) * (grad - grad_avg)  # lerp towards g, as torch does
+                    average = np.sqrt(square_avg - grad_avg * grad_avg)
+                else:
+                    average = np.sqrt(square_avg)
+                average += eps
+                if momentum > 0:
+                    buffer = state["momentum_buffer"]
+                    buffer *= momentum
+                    buffer += grad / average
+                    p.data -= lr * buffer
+                else:
+                    p.data -= lr * (grad / average)

@@ -1,0 +1,47 @@
+"""Stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay."""
+from __future__ import annotations
+
+from .optimizer import Optimizer, check_non_negative
+
+
+class SGD(Optimizer):
+    """`torch.optim.SGD`: for each parameter p with gradient g,
+
+        g ← g + weight_decay·p
+        b ← g (first step),  b ← momentum·b + (1 − dampening)·g (later steps)
+        g ← g + momentum·b (nesterov)  or  g ← b (momentum ≠ 0)
+        p ← p − lr·g
+    """
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
+        check_non_negative("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
+
+    def step(self) -> None:
+        for group in self.param_groups:
+            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = -p.grad.data if maximize else p.grad.data
+                if weight_decay != 0:
+                    decayed = p.data * weight_decay
+                    decayed += grad
+                    grad = decayed
+                if momentum != 0:
+                    state = self.state.get(p)
+                    if state is None:
+                        state = self.state[p] = {}
+                    buffer = state.get("momentum_buffer")
+                    if buffer is None:
+                        buffer = state["momentum_buffer"] = grad.copy()
+                    else:
+                        buffer *= momentum
+                        buffer += grad if dampening == 0 else (1 - dampening) * grad
+                    grad = grad + momentum * buffer if nesterov else buffer
+                p.data -= lr * grad

@@ -1,0 +1,29 @@
+"""The one default random generator behind nn's initializers, dropout and data shuffling."""
+from __future__ import annotations
+
+import numpy as np
+
+_default_generator = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Reseed the default generator so that default init, dropout and shuffling repeat exactly."""
+    global _default_generator
+    _default_generator = np.random.default_rng(seed)
+    return _default_generator
+
+
+def default_generator() -> np.random.Generator:
+    """The generator used wherever a `generator` argument is left as None."""
+    return _default_generator
+
+
+def resolve_generator(generator: np.random.Generator | int | None) -> np.random.Generator:
+    """A Generator from `generator`: itself, a new one seeded by an int, or the default one."""
+    if generator is None:
+        return _default_generator
+    if isinstance(generator, np.random.Generator):
+        return generator
+    if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
+        return np.random.default_rng(int(generator))
+    raise TypeError(f"expected a numpy Generator, an int seed or None, got {type(generator).__name__}")
