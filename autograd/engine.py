@@ -141,7 +141,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
                     if input_grad.shape != shape:
                         raise RuntimeError(f"backward of '{node.name}' gave a gradient of shape "
                                            f"{input_grad.shape} for an input of shape {shape}")
-                if input_grad.dtype != dtype:
+                if input_grad.dtype is not dtype and input_grad.dtype != dtype:
                     input_grad = input_grad.astype(dtype)
                 if anomaly:
                     _check_finite(input_grad.data if isinstance(input_grad, Tensor) else input_grad,

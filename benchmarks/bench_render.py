@@ -1,6 +1,6 @@
 """How long the pictures take: a 50-layer MLP's layer view and its full computation graph.
 
-    .venv/bin/python benchmarks/bench_render.py [--repeats 5]
+    .venv/bin/python benchmarks/bench_render.py [--repeats 5] [--large]
 
 Each row is the median wall time (time.perf_counter) over the repeats; "render" rows include
 Graphviz's `dot` laying the picture out to SVG. The last rows measure the Monitor's cost per
@@ -91,10 +91,39 @@ def monitor_costs(rounds: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+def residual_graph(blocks: int):
+    """A residual-style graph of 13 nodes per block (branches and merges, harder for dot than a chain)."""
+    rng = np.random.default_rng(1)
+    x = ag.tensor(rng.standard_normal((32, 16)))
+    h, names = x, {}
+    for i in range(blocks):
+        w = ag.tensor(rng.standard_normal((16, 16)) / 4, requires_grad=True)
+        names[f"block{i}.weight"] = w
+        a = ag.tanh(h @ w)
+        s = ag.sigmoid(h @ w * 2.0)
+        h = h + a * s - (a.mean(axis=0) * h).sum(axis=1, keepdims=True) * 0.01
+    loss = (h * h).mean()
+    tr = viz.trace(loss, names=names)
+    loss.backward()
+    return tr
+
+
+def large_graphs(repeats: int) -> None:
+    """Where max_nodes=2000 comes from: dot's time on residual-style graphs around that size."""
+    print(f"\nfull computation graph, residual-style, build + render SVG (median of {repeats})")
+    print(f"{'nodes':>6}  {'edges':>6}  {'seconds':>8}")
+    for blocks in (100, 150, 200, 400):
+        tr = residual_graph(blocks)
+        seconds = median_seconds(lambda tr=tr: viz.draw_graph(tr, max_nodes=None).pipe(format="svg"), repeats)
+        print(f"{len(tr):>6}  {len(tr.edges):>6}  {seconds:8.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
-    repeats = parser.parse_args().repeats
+    parser.add_argument("--large", action="store_true", help="also time 1,300-5,200-node graphs (slow)")
+    arguments = parser.parse_args()
+    repeats = arguments.repeats
     model, x, y = build()
     step_seconds = monitor_costs(repeats * 8)
     monitor = viz.Monitor(model)
@@ -133,6 +162,8 @@ def main() -> None:
           f"recording costs {1e3 * (step_seconds['monitor recording'] - plain) / layers:.2f} ms per layer "
           f"per recorded step ({1e3 * (step_seconds['monitor recording, no histograms'] - plain) / layers:.2f} "
           "ms without histograms)")
+    if arguments.large:
+        large_graphs(max(1, repeats // 2))
 
 if __name__ == "__main__":
     main()

@@ -59,5 +59,14 @@ CONTENDERS: dict[str, Contender] = {c.key: c for c in [
 ]}
 
 GRADSIGHT_KEYS = ("gradsight", "gradsight_core")
-# gradcheck is gradsight's own tool; only its core variant times it
-GRADSIGHT_ONLY_CASES = {"gradcheck_full": ("gradsight_core",), "gradcheck_fast": ("gradsight_core",)}
+# gradcheck is gradsight's own tool; the per-op cases run the same code in both gradsight variants,
+# so only "gradsight" runs them, and "gradsight_core" runs the networks and their memory
+ONLY_CONTENDERS = {"gradcheck_full": ("gradsight",), "gradcheck_fast": ("gradsight",)}
+NETWORK_CASES = ("mlp", "mlp_bn", "deep", "tiny", "memory")
+
+
+def takes_part(key: str, case: str) -> bool:
+    """Whether contender `key` is run on `case` at all."""
+    if case in ONLY_CONTENDERS:
+        return key in ONLY_CONTENDERS[case]
+    return key != "gradsight_core" or case in NETWORK_CASES

@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cases import CASES, MEMORY_STEPS, QUICK_MEMORY_STEPS  # noqa: E402
-from contenders import BENCHMARKS_DIR, CONTENDERS, GRADSIGHT_ONLY_CASES, Contender  # noqa: E402
+from contenders import BENCHMARKS_DIR, CONTENDERS, Contender, takes_part  # noqa: E402
 from report import machine_info, render_markdown, update_readme  # noqa: E402
 
 WORKER = BENCHMARKS_DIR / "worker.py"
@@ -108,43 +108,54 @@ def log(message: str) -> None:
 
 
 def contenders_for(case: str, chosen: list[str]) -> list[str]:
-    allowed = GRADSIGHT_ONLY_CASES.get(case)
-    return [key for key in chosen if allowed is None or key in allowed]
+    return [key for key in chosen if takes_part(key, case)]
 
 
 # ----- phases ---------------------------------------------------------------------------------
 
 
 def check_gradients(chosen: list[str], case_names: list[str], results: dict) -> None:
-    """Each contender's gradients after one step, compared with the NumPy floor's."""
+    """Each contender's gradients after one step from the shared start, compared with the floor's."""
     workdir = Path(tempfile.mkdtemp(prefix="gradsight-bench-"))
-    for case in case_names:
-        if case.startswith("gradcheck") or CASES[case].isolated:
-            continue
-        floor_path = workdir / f"{case}-floor.npz"
-        floor = run_once(CONTENDERS["floor"], 1, cpus_for(1), {"cmd": "grads", "case": case, "path": str(floor_path)},
-                         timeout=300)
+    cases = [c for c in case_names if not c.startswith("gradcheck") and not CASES[c].isolated]
+    answers: dict[tuple, dict] = {}
+    for key in chosen:
+        worker = WorkerProcess(CONTENDERS[key], 1, cpus_for(1))
+        try:
+            for case in contenders_cases(key, cases):
+                path = workdir / f"{case}-{key}.npz"
+                answers[key, case] = worker.request({"cmd": "grads", "case": case, "path": str(path)}, timeout=300)
+                answers[key, case]["path"] = path
+        finally:
+            worker.close()
+    for case in cases:
+        floor = answers.get(("floor", case), {})
         if "count" not in floor:
-            results.setdefault("gradients", {})[case] = {"floor": floor}
+            results.setdefault("gradients", {})[case] = {"floor": _without_traceback(floor)}
             continue
-        with np.load(floor_path) as data:
-            reference = [data[f"arr_{i}"] for i in range(len(data.files))]
+        reference = _load(floor["path"])
         scale = max(float(np.max(np.abs(r))) for r in reference)
         verdicts = {}
-        for key in chosen:
-            if key == "floor":
-                continue
-            path = workdir / f"{case}-{key}.npz"
-            answer = run_once(CONTENDERS[key], 1, cpus_for(1), {"cmd": "grads", "case": case, "path": str(path)},
-                              timeout=300)
-            if "count" not in answer:
-                verdicts[key] = {k: v for k, v in answer.items() if k != "traceback"}
-                continue
-            with np.load(path) as data:
-                grads = [data[f"arr_{i}"] for i in range(len(data.files))]
-            verdicts[key] = _compare(reference, grads, scale)
+        for key in contenders_for(case, chosen):
+            answer = answers[key, case]
+            if key != "floor":
+                verdicts[key] = (_compare(reference, _load(answer["path"]), scale) if "count" in answer
+                                 else _without_traceback(answer))
         results.setdefault("gradients", {})[case] = verdicts
-        log(f"gradients {case}: " + ", ".join(f"{k}={v.get('match', v)}" for k, v in verdicts.items()))
+        log(f"gradients {case}: " + ", ".join(f"{k}={v.get('match', 'n/a')}" for k, v in verdicts.items()))
+
+
+def contenders_cases(key: str, case_names: list[str]) -> list[str]:
+    return [c for c in case_names if takes_part(key, c)]
+
+
+def _load(path: Path) -> list[np.ndarray]:
+    with np.load(path) as data:
+        return [data[f"arr_{i}"] for i in range(len(data.files))]
+
+
+def _without_traceback(answer: dict) -> dict:
+    return {k: v for k, v in answer.items() if k not in ("traceback", "path")}
 
 
 def _compare(reference, grads, scale) -> dict:
@@ -197,14 +208,14 @@ def time_cases(chosen, case_names, threads, rounds, quick, results) -> None:
             worker.close()
 
 
-def run_isolated(chosen, case_names, results) -> None:
+def run_isolated(chosen, case_names, results, timeout: float) -> None:
     """Cases that may crash or hang a peer, each in a fresh process with a time limit."""
     table = results.setdefault("timing", {}).setdefault("1", {})
     for case_name in case_names:
         case = CASES[case_name]
         for key in contenders_for(case_name, chosen):
             request = {"cmd": "time", "case": case_name, "reps": case.reps, "inner": case.inner, "warmup": 0}
-            answer = run_once(CONTENDERS[key], 1, cpus_for(1), request, timeout=180)
+            answer = run_once(CONTENDERS[key], 1, cpus_for(1), request, timeout=timeout)
             entry = {"times": answer.get("times", [])}
             entry.update({k: v for k, v in answer.items() if k not in ("times", "traceback")})
             table.setdefault(case_name, {})[key] = entry
@@ -213,8 +224,8 @@ def run_isolated(chosen, case_names, results) -> None:
 
 def measure_memory(chosen, steps, results) -> None:
     memory = results.setdefault("memory", {"steps": steps})
-    for key in chosen:
-        if key in ("micrograd",):
+    for key in contenders_for("memory", chosen):
+        if key == "micrograd":
             memory[key] = {"unsupported": "scalar-only engine: no MLP step"}
             continue
         entry = {}
@@ -267,6 +278,7 @@ def main(argv=None) -> int:
         else:
             available.append(key)
     started = time.perf_counter()
+    results["settings"]["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
 
     timed = [c for c in case_names if c in CASES and not CASES[c].isolated]
     isolated = [c for c in case_names if c in CASES and CASES[c].isolated]
@@ -275,10 +287,11 @@ def main(argv=None) -> int:
     two_thread_cases = [c for c in timed if CASES[c].two_threads]
     if two_thread_cases and len(os.sched_getaffinity(0)) >= 2:
         time_cases(available, two_thread_cases, 2, rounds, args.quick, results)
-    run_isolated(available, isolated, results)
+    run_isolated(available, isolated, results, timeout=30 if args.quick else 120)
     if "memory" in case_names:
         measure_memory(available, results["settings"]["memory_steps"], results)
     results["settings"]["seconds"] = round(time.perf_counter() - started, 1)
+    results["settings"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
 
     out_dir = args.out or BENCHMARKS_DIR / "results"
     out_dir.mkdir(parents=True, exist_ok=True)

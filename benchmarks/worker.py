@@ -16,6 +16,7 @@ import argparse
 import gc
 import importlib
 import json
+import math
 import os
 import sys
 import time
@@ -24,6 +25,9 @@ import traceback
 import cases
 import numpy as np
 from cases import CASES, NotSupported, make_problem
+
+
+REP_SECONDS = 0.01
 
 
 def builder_name(case: str) -> str:
@@ -56,6 +60,10 @@ class Peer:
         per_step = CASES[case].ops_per_step if case in CASES else 1
         for _ in range(warmup):
             workload.step()
+        # batch short steps so one repetition lasts about REP_SECONDS, never more than `inner` steps
+        start = time.perf_counter()
+        workload.step()
+        inner = max(1, min(inner, math.ceil(REP_SECONDS / max(time.perf_counter() - start, 1e-9))))
         gc.collect()
         times = []
         for _ in range(reps):
@@ -63,7 +71,7 @@ class Peer:
             for _ in range(inner):
                 workload.step()
             times.append((time.perf_counter() - start) / inner / per_step)
-        return {"times": times, "note": workload.note}
+        return {"times": times, "inner": inner, "note": workload.note}
 
     def grads(self, case: str, path: str) -> dict:
         workload = self.build(case, fresh=True)

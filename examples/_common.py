@@ -118,10 +118,11 @@ def evaluate(model, x, y, loss_fn=None) -> tuple[float, float]:
 
 
 def train(model, x, y, steps: int, optimizer, batch_size: int = 64, seed: int = 0, every: int = 0,
-          callback=None, loss_fn=None) -> list[float]:
+          callback=None, loss_fn=None, monitor=None) -> list[float]:
     """Mini-batch training for exactly `steps` steps; returns the training loss of every step.
 
-    `callback(step, model)` runs before step 0 and after every `every` steps (and the last)."""
+    `callback(step, model)` runs before step 0 and after every `every` steps (and the last);
+    a `viz.Monitor` closes its record after each optimizer step."""
     import nn
     import nn.functional as F
 
@@ -136,6 +137,8 @@ def train(model, x, y, steps: int, optimizer, batch_size: int = 64, seed: int = 
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            if monitor is not None:
+                monitor.step(loss)
             losses.append(loss.item())
             done = len(losses)
             if callback is not None and every and (done % every == 0 or done == steps):
@@ -145,8 +148,8 @@ def train(model, x, y, steps: int, optimizer, batch_size: int = 64, seed: int = 
     return losses
 
 
-def activation_outputs(model, x) -> list[tuple[str, object]]:
-    """(module path, output array) of every activation module of `model` on inputs `x`, no graph."""
+def activation_outputs(model, x) -> list[tuple[str, object, object]]:
+    """(module path, module, output array) of every activation module of `model` on inputs `x`, no graph."""
     import autograd as ag
     from viz.health import activation_kind
 
@@ -154,7 +157,7 @@ def activation_outputs(model, x) -> list[tuple[str, object]]:
     for name, module in model.named_modules():
         if name and activation_kind(type(module).__name__) is not None:
             handles.append(module.register_forward_hook(
-                lambda mod, inputs, output, name=name: records.append((name, output.data))))
+                lambda mod, inputs, output, name=name: records.append((name, mod, output.data))))
     try:
         with ag.no_grad():
             model(ag.tensor(x))

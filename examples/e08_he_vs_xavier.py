@@ -22,7 +22,7 @@ def run(quick: bool = False, out_dir: Path = Path("out/e08_he_vs_xavier")) -> li
     results = {}
     for name, initializer in INITS.items():
         model = mlp([64] + [WIDTH] * DEPTH + [10], nn.ReLU, generator=1, initializer=initializer, bias=0.0)
-        stds = [float(out.std()) for _, out in activation_outputs(model, x_train[:500])]
+        stds = [float(out.std()) for _, _, out in activation_outputs(model, x_train[:500])]
         optimizer = nn.optim.SGD(model.parameters(), lr=0.002, momentum=0.9)
         losses = train(model, x_train, y_train, steps, optimizer, batch_size=64, seed=0)
         train_accuracy, train_loss = evaluate(model, x_train, y_train)

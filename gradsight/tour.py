@@ -143,6 +143,15 @@ def write_results(runs: list[ExperimentRun], out: Path, quick: bool) -> Path:
     return path
 
 
+def _by_stem(figures: list[Path], out: Path) -> dict[str, list[str]]:
+    """Figure files grouped by name without suffix (a graph rendered as SVG and PNG is one figure)."""
+    groups: dict[str, list[str]] = {}
+    for figure in figures:
+        relative = figure.relative_to(out).as_posix()
+        groups.setdefault(relative.rsplit(".", 1)[0], []).append(relative)
+    return groups
+
+
 def write_page(runs: list[ExperimentRun], out: Path, quick: bool) -> Path:
     """One HTML page: the summary table, then each experiment's output and figures (linked)."""
     esc = html.escape
@@ -170,9 +179,10 @@ def write_page(runs: list[ExperimentRun], out: Path, quick: bool) -> Path:
         parts.append(f"<pre>{esc(r.output)}</pre>")
         if r.error:
             parts.append(f"<pre class='fails'>{esc(r.error)}</pre>")
-        for figure in r.figures:
-            link = esc(figure.relative_to(out).as_posix())
-            parts.append(f"<p><a href='{link}'>{link}</a><br><a href='{link}'><img src='{link}' alt='{link}'></a></p>")
+        for stem, files in _by_stem(r.figures, out).items():
+            shown = next((f for f in files if f.endswith(".svg")), files[0])  # one picture, every format linked
+            links = " · ".join(f"<a href='{esc(f)}'>{esc(f)}</a>" for f in files)
+            parts.append(f"<p>{links}<br><a href='{esc(shown)}'><img src='{esc(shown)}' alt='{esc(stem)}'></a></p>")
     parts.append("</body></html>")
     path = out / "index.html"
     path.write_text("\n".join(parts))

@@ -326,3 +326,32 @@ def test_accuracy_and_zero_one_loss():
     assert F.zero_one_loss(_tensor(LOGITS), np.array([0, 3, 0])) == pytest.approx(1 / 3)
     with pytest.raises(ValueError, match="accuracy: predictions of shape"):
         F.accuracy(np.ones((3, 4)), np.ones(2))
+
+
+def test_unbatched_scores_take_a_python_int_label():
+    scores = _tensor([1.0, 2.0, 0.5], requires_grad=True)
+    loss = F.cross_entropy(scores, 1)
+    loss.backward()
+    probabilities = np.exp([1.0, 2.0, 0.5]) / np.exp([1.0, 2.0, 0.5]).sum()
+    assert loss.item() == pytest.approx(-np.log(probabilities[1]), rel=1e-14)
+    np.testing.assert_allclose(scores.grad.data, probabilities - [0, 1, 0], rtol=1e-13)
+    assert F.nll_loss(scores, 2).item() == -0.5
+    assert F.multi_margin_loss(scores, 0).item() == pytest.approx((2.0 + 0.5) / 3)  # (1 - 1 + 2) + (1 - 1 + 0.5)
+
+
+def test_target_gradients_follow_pytorch_and_the_documented_zero_convention():
+    log_probabilities = _tensor([[-1.0, -0.5]], requires_grad=True)
+    target = _tensor([[0.0, 0.7]], requires_grad=True)
+    F.kl_div(log_probabilities, target, reduction="sum").backward()
+    # torch gives NaN for the target's gradient where it is 0; ours is 0 there (see docs/functional.md)
+    np.testing.assert_allclose(target.grad.data, [[0.0, np.log(0.7) + 1 + 0.5]], rtol=1e-14)
+    np.testing.assert_allclose(log_probabilities.grad.data, [[0.0, -0.7]])
+    prediction, labels = _tensor([2.0, -1.0], requires_grad=True), _tensor([0.5, 3.0], requires_grad=True)
+    F.mse_loss(prediction, labels, reduction="sum").backward()
+    np.testing.assert_allclose(labels.grad.data, -prediction.grad.data)
+
+
+def test_multi_margin_rival_exactly_on_the_margin_gets_no_gradient():
+    scores = _tensor([[1.0, 1.0, 0.0]], requires_grad=True)
+    F.multi_margin_loss(scores, np.array([0])).backward()
+    np.testing.assert_allclose(scores.grad.data, [[-1 / 3, 1 / 3, 0.0]])  # torch: same (hinge active only for > 0)

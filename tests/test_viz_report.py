@@ -94,3 +94,17 @@ def test_progress_uses_tqdm_when_installed():
     for _ in viz.progress(range(5), desc="fit", file=out):
         pass
     assert "fit" in out.getvalue() and "5/5" in out.getvalue()
+
+
+def test_the_quick_start_in_docs_runs(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "viz.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    # 10 training steps instead of 100 keep the suite fast; everything else runs as written
+    exec(compile(code.replace("range(100)", "range(10)").replace("step=99", "step=9"), "docs/viz.md", "exec"),
+         namespace)
+    assert {"graph.png", "layers.svg", "monitor.csv", "report.html"} <= {p.name for p in tmp_path.iterdir()}
+    assert namespace["monitor"].steps == list(range(10))

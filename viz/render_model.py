@@ -59,7 +59,8 @@ def draw_model(source, loss=None, *, step: int | None = None, thresholds: Thresh
     names = [f"L{i}" for i in range(len(boxes))]
     counter = 1
     for name, box in zip(names, boxes):
-        ratio = max((x.grad_ratio for x in box.layers if x.grad_ratio is not None), default=None)
+        ratio = max((layer.grad_ratio for layer in _leading_layers(box) if layer.grad_ratio is not None),
+                    default=None)
         has_grad = any(x.output_grad is not None or any(p.grad is not None for p in x.parameters) for x in box.layers)
         graph.node(name, label=_label(box, counter), **node_style(box.flags, ratio, has_grad, thresholds))
         counter += box.repeats
@@ -85,9 +86,14 @@ def draw_model(source, loss=None, *, step: int | None = None, thresholds: Thresh
             rank.attr(rank="sink")
             rank.node("legend")
         if names:
-            graph.edge(names[-1 if len(boxes) <= columns else (len(boxes) - 1) // columns * columns],
-                       "legend", style="invis")
+            graph.edge(names[-1], "legend", style="invis")
     return graph
+
+
+def _leading_layers(box: _Box) -> list[LayerStats]:
+    """The layer that colours each block: its first layer with parameters (else its first)."""
+    blocks = box.runs or [box.layers]
+    return [next((layer for layer in block if layer.parameters), block[0]) for block in blocks]
 
 
 def _layers_of(source, loss, step, thresholds):

@@ -103,8 +103,8 @@ class Einsum(Function):
             partial = xp.einsum(spec, grad, *[o for j, o in enumerate(operands) if j != i])
             # letters summed away inside this operand alone: the gradient is constant along them
             full_shape = tuple(sizes[c] for c in unique)
-            partial = xp.broadcast_to(
-                partial.reshape(tuple(sizes[c] if c in reachable else 1 for c in unique)), full_shape)
+            reached = dict(zip(reachable, partial.shape))  # a size-1 axis of the others stays 1 here
+            partial = xp.broadcast_to(partial.reshape(tuple(reached.get(c, 1) for c in unique)), full_shape)
             if len(unique) != len(term):  # repeated letters: the gradient lives on the diagonal
                 fresh = iter(c for c in string.ascii_letters if c not in "".join(terms) + ctx.output)
                 renamed, eyes, seen = "", [], set()

@@ -43,13 +43,14 @@ def check_op(op, inputs=None, params=None, *, reference: Callable | None = None,
         op, inputs, params, reference=reference, domain=domain, min_value=min_value, max_value=max_value,
         kinks=kinks, kink_margin=kink_margin, broadcast=broadcast, second_order=second_order,
         differentiable=differentiable, eps=eps, atol=atol, rtol=rtol, oracle=oracle)
-    chosen = hypothesis_settings or settings()
+    # gradient checks take variable time: no per-example deadline unless the caller sets one
+    chosen = hypothesis_settings or settings(settings(), deadline=None)
     if max_examples is not None:
         chosen = settings(chosen, max_examples=max_examples)
 
     @chosen
     @given(data=st.data())
-    def smooth_properties(data):
+    def values_gradients_and_dtypes(data):
         case = spec.sample(data.draw)
         note(f"{spec.id} case: arrays={[np.asarray(a) for a in case.arrays]!r} params={case.params!r}")
         properties.check_forward(spec, case)
@@ -59,14 +60,14 @@ def check_op(op, inputs=None, params=None, *, reference: Callable | None = None,
 
     @chosen
     @given(data=st.data())
-    def kink_property(data):
+    def subgradients_on_kinks(data):
         case = properties.kink_case(spec, data.draw)
         note(f"{spec.id} kink case: arrays={[np.asarray(a) for a in case.arrays]!r} params={case.params!r}")
         properties.check_kink(spec, case)
 
-    smooth_properties()
+    values_gradients_and_dtypes()
     if spec.kinks or spec.at_kinks is not None:
-        kink_property()
+        subgradients_on_kinks()
     return spec
 
 

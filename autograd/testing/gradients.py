@@ -300,7 +300,7 @@ def _output_element(outputs, row: int) -> str:
 
 
 def _element(index) -> str:
-    return "[" + ", ".join(str(int(j)) for j in index) + "]"
+    return "[" + ", ".join(str(int(j)) for j in index) + "]" if len(index) else ""  # nothing for 0-d
 
 
 def _oracle_name(oracle: str) -> str:

@@ -2,8 +2,8 @@
 
 Subgradients at kinks follow PyTorch: leaky_relu'(0) = negative_slope, prelu'(0) = weight,
 relu'(0) = 0, elu'(0) = alpha (the negative branch, so selu'(0) = scale * alpha).
-Branches are selected by multiplying with 0/1 masks rather than np.where, which is an order of
-magnitude slower on the unpredictable sign patterns of activations.
+Branches are selected by multiplying with 0/1 masks rather than np.where, which is several
+times slower on the unpredictable sign patterns of activations (docs/functional.md).
 """
 from __future__ import annotations
 

@@ -23,6 +23,7 @@ class KlDiv(Function):
             positive = target > 0
             per_item = np.where(positive, target * np.log(np.where(positive, target, 1)), 0) - target * x
         ctx.save_for_backward(x, target)
+        ctx.shape = per_item.shape
         if reduction == "none":
             return per_item
         total = per_item.sum()
@@ -39,18 +40,18 @@ class KlDiv(Function):
         reduction = ctx.params.get("reduction", "mean")
         scale = grad * (1.0 / ctx.count) if reduction in ("mean", "batchmean") else grad
         need_x, need_target = ctx.needs_input_grad
+        log_target = ctx.params.get("log_target", False)
         grad_x = grad_target = None
-        if ctx.params.get("log_target", False):
-            weight = xp.exp(target)
-            grad_x = -weight * scale if need_x else None
-            if need_target:
-                grad_target = weight * (target - x + 1) * scale  # d/dt e^t (t - x)
-        else:
-            grad_x = -target * scale if need_x else None
-            if need_target:
-                positive = plain(target) > 0
-                # d/dt t (log t - x) = log t + 1 - x; taken as 0 where t = 0 (the term is absent there)
-                grad_target = xp.where(positive, xp.log(xp.where(positive, target, 1)) + 1 - x, 0) * scale
+        if need_x:
+            grad_x = -(xp.exp(target) if log_target else target) * scale
+            if grad_x.shape != ctx.shape:  # a target smaller than x: its gradient spreads over x
+                grad_x = xp.broadcast_to(grad_x, ctx.shape)
+        if need_target and log_target:
+            grad_target = xp.exp(target) * (target - x + 1) * scale  # d/dt e^t (t - x)
+        elif need_target:
+            positive = plain(target) > 0
+            # d/dt t (log t - x) = log t + 1 - x; taken as 0 where t = 0 (the term is absent there)
+            grad_target = xp.where(positive, xp.log(xp.where(positive, target, 1)) + 1 - x, 0) * scale
         return grad_x, grad_target
 
 

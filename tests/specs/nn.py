@@ -417,16 +417,16 @@ _spec("multilabel_hinge_loss", F.multilabel_hinge_loss, _multilabel_case,
 
 
 def _kl_case(draw):
-    shape = draw(shapes())
+    shape_x, shape_target = draw(broadcastable_shapes(2))  # kl_div broadcasts, as in PyTorch
     log_target = draw(st.booleans())
-    target = draw(arrays(shape, domain=(-3.0, 1.0) if log_target else (0.05, 1.0)))
+    target = draw(arrays(shape_target, domain=(-3.0, 1.0) if log_target else (0.05, 1.0)))
     reduction = draw(st.sampled_from(REDUCTIONS + ("batchmean",)))
-    return Case((draw(arrays(shape, domain=(-4.0, 0.0))), target), {"reduction": reduction, "log_target": log_target})
+    return Case((draw(arrays(shape_x, domain=(-4.0, 0.0))), target), {"reduction": reduction, "log_target": log_target})
 
 
 def _kl_reference(x, target, reduction, log_target):
     per_item = np.exp(target) * (target - x) if log_target else target * (np.log(target) - x)
-    if reduction == "batchmean":
+    if reduction == "batchmean":  # PyTorch divides by the input's first axis
         return per_item.sum() / (x.shape[0] if x.ndim else 1)
     return _reduce(per_item, reduction)
 
