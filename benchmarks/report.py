@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from cases import CASES
-from contenders import CONTENDERS, GRADSIGHT_KEYS, REPO_ROOT
+from contenders import CONTENDERS, GRADSIGHT_KEYS, REPO_ROOT, takes_part
 
 SCALE = {"ms": 1e3, "us": 1e6}
 MEMORY_TARGET = 1.15
@@ -91,6 +91,8 @@ def verdict(case_name: str, key: str, timing: dict) -> str | None:
 
 
 def _cell(case_name: str, key: str, timing: dict, unavailable: dict) -> str:
+    if not takes_part(key, case_name):
+        return "-"
     if key in unavailable:
         return "not installed"
     case = CASES[case_name]
@@ -122,14 +124,20 @@ def render_markdown(results: dict) -> str:
              "in rotating order, each in its own long-lived process and venv); times are the median of all "
              "timed repetitions, min-max beside it. Threads pinned with OMP/OPENBLAS/MKL_NUM_THREADS and "
              "torch.set_num_threads, the process pinned to as many CPUs. Reproduce: "
-             f"`python benchmarks/setup_envs.py && python benchmarks/run.py {'--quick' if settings['quick'] else '--all'}`"
-             f" ({settings.get('seconds', '?')} s).", ""]
+             f"`python benchmarks/setup_envs.py && python benchmarks/run.py {_mode(settings)}`"
+             f" ({settings.get('seconds', '?')} s). Load average (1, 5, 15 min) before the run "
+             f"{settings.get('load_average_before')}, after {settings.get('load_average_after')}: other work on "
+             "this machine competes for its cores, so read the min column too.", ""]
     lines += _summary_table(results, keys, timing.get("1", {}), unavailable)
     lines += _memory_table(results, keys, unavailable)
     for threads in sorted(timing):
         lines += _detail_tables(results, keys, threads, timing[threads], unavailable)
     lines += _notes(results, keys, unavailable)
     return "\n".join(lines) + "\n"
+
+
+def _mode(settings: dict) -> str:
+    return "--quick" if settings["quick"] else "--all"
 
 
 def _environment_line(results: dict) -> str:
@@ -143,7 +151,7 @@ def _environment_line(results: dict) -> str:
             parts += [f"{p['internal_api']} {p['version']} ({p.get('architecture') or p.get('threading_layer')} "
                       f"kernel)" for p in pools]
         parts.append(f"OPENBLAS_CORETYPE unset for all (was {os.environ.get('OPENBLAS_CORETYPE') or 'unset'})")
-    for key, env in environments.items():
+    for env in environments.values():
         for name, version in env.get("packages", {}).items():
             parts.append(f"{name} {version}")
     torch_env = environments.get("torch", {})
@@ -162,7 +170,7 @@ def _summary_table(results, keys, timing, unavailable) -> list[str]:
         if case_name not in timing:
             continue
         cells = [_cell(case_name, k, timing, unavailable) for k in keys]
-        verdicts = [f"{CONTENDERS[k].label.split(' ')[-1].strip('()')}: {v}" for k in GRADSIGHT_KEYS
+        verdicts = [f"{CONTENDERS[k].label}: {v}" for k in GRADSIGHT_KEYS
                     if k in keys and (v := verdict(case_name, k, timing))]
         lines.append(f"| {case.title} | {case.target or '-'} | " + " | ".join(cells) + f" | {', '.join(verdicts)} |")
     return lines + [""]
@@ -185,7 +193,9 @@ def _memory_table(results, keys, unavailable) -> list[str]:
         if key in unavailable:
             lines.append(f"| {CONTENDERS[key].label} | not installed | | | | |")
             continue
-        entry = memory.get(key, {})
+        if key not in memory:
+            continue
+        entry = memory[key]
         if "unsupported" in entry or "error" in entry:
             lines.append(f"| {CONTENDERS[key].label} | {entry.get('unsupported') or entry.get('error')} | | | | |")
             continue
@@ -214,6 +224,8 @@ def _detail_tables(results, keys, threads, timing, unavailable) -> list[str]:
         for key in keys:
             label = CONTENDERS[key].label
             entry = timing[case_name].get(key)
+            if not takes_part(key, case_name):
+                continue
             if key in unavailable or entry is None:
                 continue
             check = _gradient_cell(gradients.get(case_name, {}).get(key), key)
@@ -246,7 +258,7 @@ def _notes(results, keys, unavailable) -> list[str]:
     seen = set()
     for key, reason in unavailable.items():
         lines.append(f"- {CONTENDERS[key].label}: {reason}")
-    for threads, timing in sorted(results.get("timing", {}).items()):
+    for _, timing in sorted(results.get("timing", {}).items()):
         for case_name, entries in timing.items():
             for key, entry in entries.items():
                 reason = entry.get("unsupported") or entry.get("error")

@@ -26,7 +26,6 @@ import cases
 import numpy as np
 from cases import CASES, NotSupported, make_problem
 
-
 REP_SECONDS = 0.01
 
 

@@ -80,6 +80,25 @@ def test_check_subgradient_rejects_a_gradient_outside_the_one_sided_derivatives(
     assert check_subgradient(ag.relu, [x])
 
 
+def test_check_subgradient_rejects_zero_for_both_sides_of_a_tie():
+    class TieToNobody(ag.Function):
+        register = False  # the convention of one anchor library: ties get no gradient at all
+
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.a_wins, ctx.b_wins = a > b, b > a
+            return np.maximum(a, b)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.a_wins, grad * ctx.b_wins
+
+    x = ag.tensor(np.array([1.0, -2.0]), requires_grad=True)
+    with pytest.raises(GradcheckError, match="between the one-sided derivatives"):
+        check_subgradient(lambda t: TieToNobody.apply(t, t), [x])
+    assert check_subgradient(lambda t: ag.maximum(t, t), [x])
+
+
 # ----- the property, for every registered op that has kinks or ties --------------------------
 KINK_SPECS = [spec for specs in SPECS.values() for spec in specs if spec.kinks or spec.at_kinks is not None]
 

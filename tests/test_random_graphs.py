@@ -11,7 +11,7 @@ join the paths between ops. The end-to-end output is a random weighted sum of th
 import math
 
 import numpy as np
-from hypothesis import given, note
+from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 import autograd as ag
@@ -105,7 +105,8 @@ def random_graphs(draw, max_ops=5):
     return graph
 
 
-@given(graph=random_graphs())
+@settings(max_examples=max(100, settings().max_examples))  # cheap examples: four times the profile's
+@given(graph=random_graphs(max_ops=6))
 def test_random_graph_gradients_match_numerical(graph):
     note(graph.describe())
     leaves = [ag.tensor(a, requires_grad=True) for a in graph.leaves]

@@ -55,7 +55,7 @@ def check_subgradient(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-
                     return False
                 element = _element(np.unravel_index(k, arrays[position].shape))
                 raise GradcheckError(
-                    f"check_subgradient failed for input {i} (shape {inputs[i].shape}) at element {element}: "
+                    f"check_subgradient failed for input {i} (shape {inputs[i].shape}) at element {element or '()'}: "
                     f"the analytic gradient is not between the one-sided derivatives.\n"
                     f"    analytic          = {analytic[k]:.10g}\n"
                     f"    from the left     = {left[0]:.10g}\n"

@@ -70,9 +70,8 @@ def _nn_modules():
         from nn import functional, optim
         for name in ("Linear", "ReLU", "Tanh", "Sequential", "BatchNorm1d"):
             getattr(nn, name)
-        for name in ("cross_entropy", "mse_loss"):
-            getattr(functional, name)
-        optim.SGD
+        for module, name in ((functional, "cross_entropy"), (functional, "mse_loss"), (optim, "SGD")):
+            getattr(module, name)
     except (ImportError, AttributeError) as error:
         raise NotSupported(f"nn package not usable yet ({error})") from error
     return nn, functional, optim

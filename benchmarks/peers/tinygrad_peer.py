@@ -14,7 +14,7 @@ from tinygrad import nn as tnn  # noqa: E402
 from tinygrad.helpers import Context  # noqa: E402
 
 
-def _net(problem, activation: str, last_activation: bool, loss: str, batch_norm: bool) -> Workload:
+def _layers(problem, batch_norm: bool):
     weights = fresh_copy(problem["params"])
     depth = len(weights) // 2
     linears, norms = [], []
@@ -27,38 +27,45 @@ def _net(problem, activation: str, last_activation: bool, loss: str, batch_norm:
             norms.append(tnn.BatchNorm(out_features, eps=BATCH_NORM_EPS, momentum=BATCH_NORM_MOMENTUM))
     ordered = [p for m in linears for p in (m.weight, m.bias)] + [p for m in norms for p in (m.weight, m.bias)]
     buffers = [t for m in norms for t in (m.running_mean, m.running_var, m.num_batches_tracked)]
-    optimizer = tnn.optim.SGD(ordered + buffers, lr=LEARNING_RATE)
     Tensor.realize(*ordered, *buffers)
-    x = Tensor(problem["x"])
-    wanted = Tensor(problem["labels"].astype(np.int32)) if loss == "cross_entropy" else Tensor(problem["target"])
+    return linears, norms, ordered, buffers
 
-    def train_step(x, wanted):
-        optimizer.zero_grad()
+
+def _net(problem, activation: str, last_activation: bool, loss: str, batch_norm: bool) -> Workload:
+    x = Tensor(problem["x"]).realize()
+    wanted = Tensor(problem["labels"].astype(np.int32) if loss == "cross_entropy" else problem["target"]).realize()
+
+    def loss_of(linears, norms, x, wanted):
         h = x
-        for i in range(depth):
-            h = linears[i](h)
-            if i < depth - 1 or last_activation:
+        for i, linear in enumerate(linears):
+            h = linear(h)
+            if i < len(linears) - 1 or last_activation:
                 if batch_norm:
                     h = norms[i](h)
                 h = h.relu() if activation == "relu" else h.tanh()
-        value = h.sparse_categorical_crossentropy(wanted) if loss == "cross_entropy" else ((h - wanted) ** 2).mean()
+        return h.sparse_categorical_crossentropy(wanted) if loss == "cross_entropy" else ((h - wanted) ** 2).mean()
+
+    linears, norms, ordered, buffers = _layers(problem, batch_norm)
+    optimizer = tnn.optim.SGD(ordered + buffers, lr=LEARNING_RATE)
+
+    @TinyJit
+    def train_step(x, wanted):
+        optimizer.zero_grad()
+        value = loss_of(linears, norms, x, wanted)
         value.backward()
         optimizer.step()
         return value.realize()
 
-    jitted = TinyJit(train_step)
-    plain_grads: list = []
-
     def step():
         with Context(TRAINING=1):
-            return jitted(x, wanted).item()
+            return train_step(x, wanted).item()
 
     def gradients():
-        # one un-jitted step on fresh parameters gives readable .grad tensors
+        # the gradients at the shared starting point, from a fresh copy of the layers
+        fresh_linears, fresh_norms, fresh_ordered, _ = _layers(problem, batch_norm)
         with Context(TRAINING=1):
-            train_step(x, wanted)
-        plain_grads[:] = [p.grad.numpy() for p in ordered]
-        return list(plain_grads)
+            loss_of(fresh_linears, fresh_norms, x, wanted).backward()
+        return [p.grad.numpy() for p in fresh_ordered]
 
     return Workload(step, gradients, note="TinyJit-captured step")
 

@@ -1,0 +1,146 @@
+"""Experiment 5: dead ReLUs. One step with a huge learning rate kills ReLU units for good; a positive
+bias init (0.01), leaky ReLU and ELU are the lectures' remedies. The monitor and the renders show it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from _common import claim, digits, evaluate, main_for, mlp, plt, print_table, save_figure, save_graph, train
+
+import autograd as ag
+import nn
+import nn.functional as F
+import viz
+
+HUGE_LR, LR = 50.0, 0.05
+VARIANTS = {"ReLU": (nn.ReLU, None), "ReLU, biases 0.01": (nn.ReLU, 0.01), "leaky ReLU": (nn.LeakyReLU, None),
+            "ELU": (nn.ELU, None)}
+
+
+def silent_units(model, x: np.ndarray) -> list[np.ndarray]:
+    """Per hidden layer, which units have a pre-activation <= 0 on every example (a ReLU there outputs 0)."""
+    h, silent = ag.tensor(x), []
+    with ag.no_grad():
+        for layer in model:
+            out = layer(h)
+            if isinstance(layer, nn.Linear) and layer is not model[-1]:
+                silent.append(np.all(out.data <= 0, axis=0))
+            h = out
+    return silent
+
+
+def gradless_units(model, x: np.ndarray, y: np.ndarray, negligible: float = 1e-12) -> float:
+    """Fraction of hidden units whose incoming weights all get a gradient below `negligible` (none, in
+    effect) on the whole training set: 0 for a dead ReLU, e^x for an ELU pushed far below 0."""
+    model.zero_grad()
+    F.cross_entropy(model(ag.tensor(x)), ag.tensor(y)).backward()
+    hidden = [layer for layer in model if isinstance(layer, nn.Linear)][:-1]
+    rows = np.concatenate([np.all(np.abs(layer.weight.grad.data) < negligible, axis=1) for layer in hidden])
+    model.zero_grad()
+    return float(rows.mean())
+
+
+def run_variant(activation, bias, data, steps: tuple[int, int], monitor_model: bool) -> dict:
+    x_train, x_test, y_train, y_test = data
+    model = mlp([64, 100, 100, 10], activation, generator=1, bias=bias)
+    monitor = viz.Monitor(model, every=5, histograms=False) if monitor_model else None
+    fraction = lambda silent: float(np.mean(np.concatenate(silent)))  # noqa: E731
+    result = {"init": fraction(silent_units(model, x_train))}
+    with np.errstate(over="ignore", invalid="ignore"):  # the huge step overflows on purpose
+        train(model, x_train, y_train, steps[0], nn.optim.SGD(model.parameters(), lr=LR, momentum=0.9),
+              monitor=monitor)
+        result["trained"] = fraction(silent_units(model, x_train))
+        result["accuracy_before"] = evaluate(model, x_test, y_test)[0]
+        train(model, x_train, y_train, 1, nn.optim.SGD(model.parameters(), lr=HUGE_LR), seed=5, monitor=monitor)
+        after_step = silent_units(model, x_train)
+        train(model, x_train, y_train, steps[1], nn.optim.SGD(model.parameters(), lr=LR), seed=6, monitor=monitor)
+    final = silent_units(model, x_train)
+    result.update(after_step=fraction(after_step), final=fraction(final),
+                  first_layer_revived=float((after_step[0] & ~final[0]).sum() / max(after_step[0].sum(), 1)),
+                  accuracy=evaluate(model, x_test, y_test)[0], gradless=gradless_units(model, x_train, y_train),
+                  monitor=monitor)
+    return result
+
+
+def run(quick: bool = False, out_dir: Path = Path("out/e05_dead_relus")) -> list:
+    steps = (200, 300) if quick else (300, 1000)
+    data = digits(seed=0)
+    results = {name: run_variant(act, bias, data, steps, monitor_model=(name == "ReLU"))
+               for name, (act, bias) in VARIANTS.items()}
+    print_table(f"64-100-100-10 on the digits: {steps[0]} SGD steps (lr {LR}, momentum 0.9), ONE step with lr "
+                f"{HUGE_LR}, then {steps[1]} SGD steps (lr {LR}). 'Silent': pre-activation <= 0 on every training "
+                "example (dead for ReLU)",
+                ["network", "silent at init", "after training", "after the huge step", "at the end",
+                 "layer-1 revived", "no gradient (< 1e-12) at the end", "test acc. before / end"],
+                [[n, _pc(r["init"]), _pc(r["trained"]), _pc(r["after_step"]), _pc(r["final"]),
+                  _pc(r["first_layer_revived"]), _pc(r["gradless"]),
+                  f"{100 * r['accuracy_before']:.1f}% / {100 * r['accuracy']:.1f}%"] for n, r in results.items()])
+
+    relu, biased, leaky, elu = results.values()
+    monitor = relu["monitor"]
+    after = next(s for s in monitor.steps if s > steps[0])  # the first recorded step after the huge one
+    layer_view = viz.draw_model(monitor, step=after, title=f"ReLU net, step {after}: just after one step with lr "
+                                f"{HUGE_LR}")
+    save_graph(layer_view, out_dir, "layer_view_after_huge_step", formats=("svg", "png"))
+    viz.plot_dead_fraction(monitor, out_dir / "monitor_dead_fraction.png")
+    plt.close("all")
+    dead_words = [w for layer in monitor.layers(after) if layer.activation is not None
+                  for w in layer.activation.words() if w.startswith("dead")]
+    _plot(results, out_dir)
+
+    return [
+        claim("huge_step_kills", f"one step with a huge learning rate ({HUGE_LR}) kills a large fraction of ReLUs",
+              f"dead ReLU units {_pc(relu['trained'])} before the step, {_pc(relu['after_step'])} after it",
+              relu["trained"] < 0.1 and relu["after_step"] > 0.25, before=relu["trained"], after=relu["after_step"]),
+        claim("stay_dead", "they stay dead over further training",
+              f"after {steps[1]} more steps: {_pc(relu['final'])} dead; revived in layer 1: "
+              f"{_pc(relu['first_layer_revived'])}; units without gradient: {_pc(relu['gradless'])}",
+              relu["first_layer_revived"] == 0 and relu["final"] >= 0.9 * relu["after_step"]
+              and relu["gradless"] > 0.25,
+              final=relu["final"], revived=relu["first_layer_revived"], gradless=relu["gradless"]),
+        claim("leaky_elu_reduce", "leaky ReLU and ELU reduce it: far fewer units are left without a gradient, "
+              "and the net recovers better",
+              f"units without gradient: ReLU {_pc(relu['gradless'])}, leaky {_pc(leaky['gradless'])}, ELU "
+              f"{_pc(elu['gradless'])}; test accuracy at the end ReLU {100 * relu['accuracy']:.1f}%, leaky "
+              f"{100 * leaky['accuracy']:.1f}%, ELU {100 * elu['accuracy']:.1f}%",
+              max(leaky["gradless"], elu["gradless"]) < 0.5 * relu["gradless"]
+              and min(leaky["accuracy"], elu["accuracy"]) > relu["accuracy"],
+              gradless={"relu": relu["gradless"], "leaky": leaky["gradless"], "elu": elu["gradless"]},
+              accuracy={"relu": relu["accuracy"], "leaky": leaky["accuracy"], "elu": elu["accuracy"]}),
+        claim("positive_bias", "a positive bias init (0.01) reduces dead ReLUs",
+              f"dead at init {_pc(biased['init'])} vs {_pc(relu['init'])} (default bias), after training "
+              f"{_pc(biased['trained'])} vs {_pc(relu['trained'])}; after the huge step {_pc(biased['after_step'])} "
+              f"vs {_pc(relu['after_step'])} (no protection against it)",
+              biased["init"] < relu["init"] and biased["trained"] < relu["trained"],
+              biased=[biased["init"], biased["trained"], biased["after_step"]],
+              default=[relu["init"], relu["trained"], relu["after_step"]]),
+        claim("render_shows", "the monitor and its layer view show the dead units",
+              f"layer view at step {after}: {', '.join(dead_words)}",
+              "dead" in layer_view.source and any(w != "dead 0%" for w in dead_words), words=dead_words),
+    ]
+
+
+def _pc(fraction: float) -> str:
+    return f"{100 * fraction:.1f}%"
+
+
+def _plot(results: dict, out_dir: Path) -> None:
+    stages = ["init", "trained", "after_step", "final"]
+    labels = ["at init", "after training", "after the huge step", "at the end"]
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    width = 0.2
+    for i, (name, r) in enumerate(results.items()):
+        ax.bar(np.arange(len(stages)) + (i - 1.5) * width, [100 * r[s] for s in stages], width, label=name)
+    ax.set_xticks(range(len(stages)), labels)
+    ax.set_ylabel("% of hidden units silent on every example")
+    ax.set_title(f"Silent units (pre-activation <= 0 everywhere) around one step with lr {HUGE_LR}")
+    ax.legend(fontsize=8)
+    save_figure(fig, out_dir, "silent_units")
+
+
+def main() -> None:
+    main_for(run, "e05_dead_relus", __doc__)
+
+
+if __name__ == "__main__":
+    main()
