@@ -49,7 +49,7 @@ _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS
 
 CONTENDERS: dict[str, Contender] = {c.key: c for c in [
     Contender("floor", "NumPy floor", "gradsight", "floor", tracemalloc=True),
-    Contender("gradsight", "gradsight (nn)", "gradsight", "gradsight_peer", "nn", tracemalloc=True),
+    Contender("gradsight", "gradsight", "gradsight", "gradsight_peer", "nn", tracemalloc=True),
     Contender("gradsight_core", "gradsight (core ops)", "gradsight", "gradsight_peer", "core", tracemalloc=True),
     Contender("torch", "PyTorch", "torch", "torch_peer"),
     Contender("mygrad", "MyGrad", "mygrad", "mygrad_peer", tracemalloc=True),

@@ -282,14 +282,22 @@ def main(argv=None) -> int:
 
     timed = [c for c in case_names if c in CASES and not CASES[c].isolated]
     isolated = [c for c in case_names if c in CASES and CASES[c].isolated]
-    check_gradients(available, timed, results)
-    time_cases(available, timed, 1, rounds, args.quick, results)
+    phases = results["settings"]["phase_seconds"] = {}
+
+    def phase(name, function, *phase_args):
+        begin = time.perf_counter()
+        function(*phase_args)
+        phases[name] = round(time.perf_counter() - begin, 1)
+        log(f"phase {name}: {phases[name]} s")
+
+    phase("gradients", check_gradients, available, timed, results)
+    phase("timing, 1 thread", time_cases, available, timed, 1, rounds, args.quick, results)
     two_thread_cases = [c for c in timed if CASES[c].two_threads]
     if two_thread_cases and len(os.sched_getaffinity(0)) >= 2:
-        time_cases(available, two_thread_cases, 2, rounds, args.quick, results)
-    run_isolated(available, isolated, results, timeout=30 if args.quick else 120)
+        phase("timing, 2 threads", time_cases, available, two_thread_cases, 2, rounds, args.quick, results)
+    phase("isolated", run_isolated, available, isolated, results, 30 if args.quick else 120)
     if "memory" in case_names:
-        measure_memory(available, results["settings"]["memory_steps"], results)
+        phase("memory", measure_memory, available, results["settings"]["memory_steps"], results)
     results["settings"]["seconds"] = round(time.perf_counter() - started, 1)
     results["settings"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
 

@@ -13,6 +13,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from gradsight.claims import ClaimResult, format_claims, format_table  # noqa: E402
 
+# progress bars (viz.progress, tqdm) for standalone full-size runs in a terminal; off in the tour and tests
+SHOW_PROGRESS = False
+
 __all__ = ["ClaimResult", "plt", "claim", "print_table", "save_figure", "save_graph", "main_for", "mlp",
            "digits", "train", "evaluate", "activation_outputs"]
 
@@ -65,6 +68,8 @@ def main_for(run: Callable, experiment: str, description: str) -> None:
                         help=f"folder for the figures (default: out/{experiment})")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    global SHOW_PROGRESS
+    SHOW_PROGRESS = sys.stderr.isatty() and not args.quick
     results = run(quick=args.quick, out_dir=args.out)
     print("\n" + format_claims(results))
     print(f"\nfigures in {args.out}/")
@@ -125,26 +130,31 @@ def train(model, x, y, steps: int, optimizer, batch_size: int = 64, seed: int = 
     a `viz.Monitor` closes its record after each optimizer step."""
     import nn
     import nn.functional as F
+    import viz
 
     loss_fn = loss_fn or F.cross_entropy
     loader = nn.data.DataLoader(x, y, batch_size=batch_size, shuffle=True, seed=seed, drop_last=True)
     losses: list[float] = []
     if callback is not None:
         callback(0, model)
-    while len(losses) < steps:
-        for xb, yb in loader:
-            loss = loss_fn(model(xb), yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            if monitor is not None:
-                monitor.step(loss)
-            losses.append(loss.item())
-            done = len(losses)
-            if callback is not None and every and (done % every == 0 or done == steps):
-                callback(done, model)
-            if done == steps:
-                break
+    with viz.progress(total=steps, desc="train", enabled=SHOW_PROGRESS and steps >= 100) as bar:
+        while len(losses) < steps:
+            for xb, yb in loader:
+                loss = loss_fn(model(xb), yb)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                if monitor is not None:
+                    monitor.step(loss)
+                losses.append(loss.item())
+                done = len(losses)
+                bar.update()
+                if done % 20 == 0:
+                    bar.set(loss=losses[-1])
+                if callback is not None and every and (done % every == 0 or done == steps):
+                    callback(done, model)
+                if done == steps:
+                    break
     return losses
 
 

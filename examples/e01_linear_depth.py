@@ -52,9 +52,9 @@ def run(quick: bool = False, out_dir: Path = Path("out/e01_linear_depth")) -> li
         claim("deep_linear_is_linear", f"{DEPTH} linear layers compute one affine map (the product of the layers)",
               f"max relative difference to the collapsed map {collapse_error:.1e}", collapse_error < 1e-4,
               collapse_error=collapse_error),
-        claim("linear_fails", f"{DEPTH} linear layers cannot separate two circles: no better than one linear layer",
-              f"{100 * deep_linear:.1f}% vs one linear layer {100 * linear_best:.1f}%",
-              deep_linear < 0.75 and deep_linear <= linear_best + 0.05, deep_linear=deep_linear,
+        claim("linear_fails", f"{DEPTH} linear layers cannot separate two circles: chance level, like one linear layer",
+              f"{100 * deep_linear:.1f}% vs one linear layer {100 * linear_best:.1f}% (half the points are "
+              "in each circle)", max(deep_linear, linear_best) < 0.6, deep_linear=deep_linear,
               one_linear=linear_best),
         claim("nonlinear_separates", "the same depth with tanh or ReLU reaches ~100%",
               f"tanh {100 * nonlinear[0]:.1f}%, ReLU {100 * nonlinear[1]:.1f}%", min(nonlinear) >= 0.97,

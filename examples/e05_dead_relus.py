@@ -127,14 +127,18 @@ def _pc(fraction: float) -> str:
 def _plot(results: dict, out_dir: Path) -> None:
     stages = ["init", "trained", "after_step", "final"]
     labels = ["at init", "after training", "after the huge step", "at the end"]
-    fig, ax = plt.subplots(figsize=(7.5, 4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [1.6, 1]})
     width = 0.2
     for i, (name, r) in enumerate(results.items()):
-        ax.bar(np.arange(len(stages)) + (i - 1.5) * width, [100 * r[s] for s in stages], width, label=name)
-    ax.set_xticks(range(len(stages)), labels)
-    ax.set_ylabel("% of hidden units silent on every example")
-    ax.set_title(f"Silent units (pre-activation <= 0 everywhere) around one step with lr {HUGE_LR}")
-    ax.legend(fontsize=8)
+        left.bar(np.arange(len(stages)) + (i - 1.5) * width, [100 * r[s] for s in stages], width, label=name)
+        right.bar(np.arange(2) + (i - 1.5) * width, [100 * r["gradless"], 100 * r["accuracy"]], width, label=name)
+    left.set_xticks(range(len(stages)), labels)
+    left.set_ylabel("% of hidden units")
+    left.set_title(f"Silent units (pre-activation <= 0 on every example), lr {HUGE_LR} step between")
+    left.legend(fontsize=8)
+    right.set_xticks(range(2), ["units without gradient\n(dead) at the end", "test accuracy at the end"])
+    right.set_ylabel("%")
+    right.set_title("Silent is not dead for leaky ReLU and ELU")
     save_figure(fig, out_dir, "silent_units")
 
 

@@ -47,7 +47,7 @@ def tour_command(args: argparse.Namespace) -> int:
     claims = [c for r in runs for c in r.claims]
     held = sum(c.holds for c in claims)
     print("\n=== summary: claim -> measured -> verdict ===\n" + summary_table(runs))
-    print(f"\n{held} of {len(claims)} claims hold; {len(runs)} experiments in "
+    print(f"\n{held} of {len(claims)} claims hold; {len(runs)} experiment{'s' * (len(runs) != 1)} in "
           f"{time.perf_counter() - start:.0f} s; page: {args.out / 'index.html'}")
     crashed = [r.name for r in runs if r.error]
     if crashed:

@@ -11,6 +11,8 @@ from gradsight.claims import ClaimResult
 from gradsight.cli import main
 from gradsight.tour import ExperimentRun, TourError, examples_dir, summary_table, write_page
 
+# one tour run per worker: keep both files on the same worker under `pytest -n ... --dist loadgroup`
+pytestmark = pytest.mark.xdist_group("gradsight_tour")
 EXPERIMENTS = range(1, 15)
 
 
@@ -69,6 +71,8 @@ def test_missing_examples_folder_is_a_clear_error(tmp_path):
         examples_dir(tmp_path)
 
 
-def test_unknown_experiment_number_is_refused(tmp_path, capsys):
+def test_unknown_experiment_number_is_refused(tmp_path, capsys, monkeypatch):
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(variable, raising=False)  # the tour sets them; undone after the test
     assert main(["tour", "--only", "99", "--out", str(tmp_path)]) == 2
     assert "no experiment numbered [99]" in capsys.readouterr().err

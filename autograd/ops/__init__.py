@@ -1,8 +1,6 @@
 """The public op functions: NumPy's names and signatures, each a thin call of a registered op."""
 from __future__ import annotations
 
-import builtins
-
 from .compare import (
     argmax,
     argmin,
@@ -163,7 +161,7 @@ def split(x, indices_or_sections, axis=0):
         step = size // indices_or_sections
         bounds = list(range(0, size + 1, step)) if step else [0] * (indices_or_sections + 1)
     else:
-        bounds = [0] + [builtins.min(builtins.max(i, 0), size) for i in indices_or_sections] + [size]
+        bounds = [0, *indices_or_sections, size]  # plain slice bounds: negatives count from the end, as in NumPy
     lead = (slice(None),) * (axis % x.ndim)
     return [getitem(x, lead + (slice(start, stop),)) for start, stop in zip(bounds[:-1], bounds[1:])]
 

@@ -97,13 +97,20 @@ class Pow(Function):
         a, b, out = ctx.saved
         xp = ctx.xp
         need_a, need_b = ctx.needs_input_grad
-        grad_a = grad * b * a ** (b - 1) if need_a else None
-        grad_b = None
+        base, exponent = constant(a), constant(b)
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = grad * b * a ** (b - 1)
+            undefined = (exponent == 0) & (base == 0)  # 0·0^-1 would be NaN; d(a^0)/da = 0, as torch masks it
+            if undefined.any():  # mask only there: elsewhere b·a^(b-1) keeps its derivative in b for second order
+                grad_a = xp.where(undefined, 0, grad_a)
         if need_b:
-            base = constant(a)
             # d(a^b)/db = a^b log a; 0 where a == 0 (the limit for b > 0), NaN for a < 0 as in PyTorch
             log_a = xp.log(xp.where(base > 0, a, 1))
             grad_b = xp.where(base < 0, np.nan, grad * out * log_a)
+            infinite = (base == 0) & (exponent < 0)
+            if infinite.any():  # 0^b = Inf for b < 0, and torch's Inf·log 0 gives -Inf
+                grad_b = xp.where(infinite, -np.inf * grad, grad_b)
         return grad_a, grad_b
 
 

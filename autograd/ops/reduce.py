@@ -1,10 +1,12 @@
 """Reductions over `axis` (None, int or tuple; negatives allowed) with `keepdims`."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..function import Function
-from ._util import expand_reduced, normalize_axis, reduced_count
+from ._util import constant, expand_reduced, normalize_axis, reduced_count
 
 
 class Sum(Function):
@@ -32,7 +34,7 @@ class Mean(Function):
     @staticmethod
     def backward(ctx, grad):
         (shape, _), = ctx.input_meta
-        scale = 1.0 / reduced_count(shape, ctx.axes)
+        scale = 1.0 / (reduced_count(shape, ctx.axes) or 1)  # an empty reduction has an empty gradient
         return expand_reduced(grad * scale, shape, ctx.axes, ctx.params.get("keepdims", False), ctx.xp)
 
 
@@ -77,7 +79,8 @@ class Var(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved
         (shape, _), = ctx.input_meta
-        scale = 2.0 / (reduced_count(shape, ctx.axes) - ctx.params.get("ddof", 0))
+        count = reduced_count(shape, ctx.axes) - ctx.params.get("ddof", 0)
+        scale = 2.0 / count if count else math.inf  # n == ddof: Inf as torch's float division (NaN after × 0)
         centred = x - ctx.xp.mean(x, axis=ctx.axes, keepdims=True)
         return expand_reduced(grad, shape, ctx.axes, ctx.params.get("keepdims", False), ctx.xp) * centred * scale
 
@@ -97,8 +100,9 @@ class Std(Function):
         keepdims = ctx.params.get("keepdims", False)
         count = reduced_count(shape, ctx.axes) - ctx.params.get("ddof", 0)
         centred = x - ctx.xp.mean(x, axis=ctx.axes, keepdims=True)
-        # d std = (x - mean) / ((n - ddof) std)
-        scale = expand_reduced(grad / (out * count), shape, ctx.axes, keepdims, ctx.xp)
+        # d std = (x - mean) / ((n - ddof) std); 0 where std == 0, torch's choice among the subgradients
+        zero = constant(out) == 0
+        scale = expand_reduced(grad * ~zero / (ctx.xp.where(zero, 1, out) * count), shape, ctx.axes, keepdims, ctx.xp)
         return scale * centred
 
 
@@ -139,6 +143,8 @@ class Prod(Function):
         (x,) = ctx.saved
         (shape, _), = ctx.input_meta
         axes = ctx.axes
+        if x.size == 0:  # an empty input has an empty gradient (the cumulative products need an element)
+            return np.zeros(shape, grad.dtype)
         # product of all the other elements, from exclusive cumulative products (safe with zeros)
         rest = [a for a in range(x.ndim) if a not in axes]
         moved = np.transpose(x, rest + list(axes)).reshape([x.shape[a] for a in rest] + [-1])

@@ -91,7 +91,9 @@ def scatter_add(grad, index, shape, xp):
         if _is_basic(index):
             out[index] = grad
         else:
-            np.add.at(out, index, grad)
+            # NumPy 2.4's add.at adds a broadcast value only once per row of a 2-d index: broadcast it first
+            target = out[index].shape
+            np.add.at(out, index, grad if grad.shape == target else np.broadcast_to(grad, target))
         return out
     return IndexAdd.apply(grad, index=index, shape=shape)
 

@@ -105,8 +105,13 @@ def gradgradcheck(fn: Callable, inputs, grad_outputs=None, eps: float = 1e-6, at
     chosen = oracle
     if oracle == "auto":  # the ops of the forward and of the first backward must all be analytic
         chosen = _choose_oracle("auto", outputs + list(first_gradient(*inputs, *weights)))
-    return _gradcheck(first_gradient, [*inputs, *weights], eps, atol, rtol, fast_mode, chosen,
-                      oracle != "complex", raise_exception, seed + 1)
+    try:
+        return _gradcheck(first_gradient, [*inputs, *weights], eps, atol, rtol, fast_mode, chosen,
+                          oracle != "complex", raise_exception, seed + 1)
+    except GradcheckError as error:
+        raise GradcheckError(f"grad{error}\n  (the checked function is (inputs, v) -> d(v . fn)/d(inputs): "
+                             f"inputs from {count} on are the output weights v, and its outputs are the "
+                             f"gradients of fn's inputs {checked}, in that order)") from None
 
 
 # ----- preparing inputs and outputs ---------------------------------------------------------

@@ -89,8 +89,9 @@ class Elu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        # at and below 0 the derivative is scale·alpha·e^x = out + scale·alpha: cheapest from the output
-        return grad * (out * ctx.negative + ctx.offset)
+        # at and below 0 the derivative is scale·alpha·e^x = out + scale·alpha: cheapest from the output;
+        # selected rather than masked by multiplication, so out = +Inf (x = +Inf) gives no Inf·0 = NaN
+        return grad * (ctx.xp.where(ctx.negative > 0, out, 0) + ctx.offset)
 
 
 class Selu(Elu):

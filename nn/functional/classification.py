@@ -57,11 +57,17 @@ def _reduce(per_item, reduction: str, denominator: float):
     return total * (1.0 / denominator if denominator else np.nan) if reduction == "mean" else total
 
 
-def _item_scale(grad, reduction: str, denominator: float, shape: tuple, axis: int):
+def _item_scale(grad, reduction: str, denominator: float, shape: tuple, axis: int, kept=None):
     """Upstream gradient as a factor that broadcasts along the class axis of an input of `shape`."""
     if reduction == "none":
         return grad.reshape(shape[:axis] + (1,) + shape[axis + 1:])
-    return grad * (1.0 / denominator if denominator else np.nan) if reduction == "mean" else grad
+    if reduction != "mean":
+        return grad
+    if denominator:
+        return grad * (1.0 / denominator)
+    # a 0/0 mean: NaN as in torch, except that ignored items keep the exact 0 gradient torch gives them
+    nan = np.nan if kept is None else np.where(np.expand_dims(kept, axis), np.nan, 0).astype(grad.dtype)
+    return grad * nan
 
 
 class CrossEntropy(Function):
@@ -83,7 +89,7 @@ class CrossEntropy(Function):
             if target.shape != x.shape:
                 raise ValueError(f"probability target of shape {target.shape} must have the input's "
                                  f"shape {x.shape}")
-            coefficients = None
+            coefficients = kept = None
             q = _soft_coefficients(target, weight, smoothing, classes, axis)
             denominator = x.size // classes
         else:
@@ -92,9 +98,10 @@ class CrossEntropy(Function):
                 # every kept item also spreads `smoothing` evenly over all classes (PyTorch's form)
                 uniform = np.expand_dims(target != ignore_index, axis).astype(x.dtype) * (smoothing / classes)
                 q = q * (1 - smoothing) + (uniform if weight is None else uniform * along_axis(weight, x.ndim, axis))
-            coefficients = q
+            coefficients, kept = q, target != ignore_index
             denominator = float(label_weight.sum())
         ctx.axis, ctx.denominator, ctx.smoothing, ctx.weight = axis, denominator, smoothing, weight
+        ctx.kept = kept
         ctx.coefficients = coefficients
         ctx.save_for_backward(x, target, logp)
         return _reduce(-(q * logp).sum(axis=axis), reduction, denominator)
@@ -106,7 +113,7 @@ class CrossEntropy(Function):
         need_x, need_target = ctx.needs_input_grad
         if recording(ctx):
             logp = x - xp.logsumexp(x, axis=axis, keepdims=True)  # so the softmax carries gradient
-        scale = _item_scale(grad, ctx.params.get("reduction", "mean"), ctx.denominator, x.shape, axis)
+        scale = _item_scale(grad, ctx.params.get("reduction", "mean"), ctx.denominator, x.shape, axis, ctx.kept)
         q = ctx.coefficients
         if q is None:
             q = _soft_coefficients(target, weight, ctx.smoothing, x.shape[axis], axis)
@@ -138,12 +145,13 @@ class NllLoss(Function):
         weight = _class_weight(weight, x.shape[axis], x.dtype)
         q, label_weight = label_coefficients(x, target, axis, weight, ignore_index)
         ctx.axis, ctx.coefficients, ctx.denominator = axis, q, float(label_weight.sum())
+        ctx.kept = target != ignore_index
         return _reduce(-(q * x).sum(axis=axis), reduction, ctx.denominator)
 
     @staticmethod
     def backward(ctx, grad):
         (shape, _), _ = ctx.input_meta
-        scale = _item_scale(grad, ctx.params.get("reduction", "mean"), ctx.denominator, shape, ctx.axis)
+        scale = _item_scale(grad, ctx.params.get("reduction", "mean"), ctx.denominator, shape, ctx.axis, ctx.kept)
         return -ctx.coefficients * scale, None
 
 

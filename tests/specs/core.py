@@ -279,7 +279,7 @@ for _kind in ("basic", "integer", "boolean"):
 
 def _index_add_reference(grad, index, shape):
     out = np.zeros(shape)
-    np.add.at(out, index, grad)
+    np.add.at(out, index, np.broadcast_to(grad, out[index].shape))  # add.at mis-broadcasts in NumPy 2.4
     return out
 
 

@@ -1,0 +1,55 @@
+"""Smoke test of benchmarks/: the runner works end to end on gradsight and the NumPy floor, and the
+floor computes the same gradients as gradsight (so the floor the targets are measured against is honest)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def test_quick_run_of_one_case_gives_times_and_matching_gradients(tmp_path):
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run.py"), "--quick", "--peers", "floor,gradsight,gradsight_core",
+         "--cases", "tiny", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    [result_file] = tmp_path.glob("*.json")
+    results = json.loads(result_file.read_text())
+
+    # the core-ops variant always runs; the nn variant runs once nn has its layers, else says why not
+    gradients = results["gradients"]["tiny"]
+    assert gradients["gradsight_core"]["match"] is True, gradients
+    assert gradients["gradsight"].get("match") is True or "unsupported" in gradients["gradsight"], gradients
+
+    timing = results["timing"]["1"]["tiny"]
+    for key in ("floor", "gradsight_core"):
+        assert timing[key]["times"] and all(t > 0 for t in timing[key]["times"]), timing[key]
+    markdown = next(tmp_path.glob("*.md")).read_text()
+    assert "| Tiny net 16-16-16-2" in markdown and "NumPy floor" in markdown
+
+
+def test_floor_and_gradsight_agree_on_every_network_case():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import numpy as np
+        from cases import make_problem
+        from peers import floor, gradsight_peer
+    finally:
+        # the benchmark modules have generic names (cases, peers): keep them out of other tests' way
+        sys.path.remove(str(BENCHMARKS))
+        for name in ("cases", "peers", "peers.floor", "peers.gradsight_peer"):
+            sys.modules.pop(name, None)
+    for case in ("mlp", "mlp_bn", "deep", "tiny"):
+        reference = getattr(floor, case)(make_problem(case), "")
+        ours = getattr(gradsight_peer, case)(make_problem(case), "core")
+        loss_floor, loss_ours = reference.step(), ours.step()
+        assert abs(loss_floor - loss_ours) <= 1e-5 * max(1.0, abs(loss_floor)), case
+        expected, got = reference.gradients(), ours.gradients()
+        scale = max(float(np.abs(g).max()) for g in expected)
+        assert len(expected) == len(got), case
+        for e, g in zip(expected, got):
+            assert g.shape == e.shape and g.dtype == np.float32, case
+            np.testing.assert_allclose(g, e, rtol=0, atol=1e-5 * scale, err_msg=case)
