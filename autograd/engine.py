@@ -158,10 +158,14 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     for leaf, grad in leaf_grads.items():
         if leaf._hooks:
             grad = _run_tensor_hooks(leaf._hooks, grad, None, create_graph, "leaf tensor")
-        if not create_graph and (grad.base is not None or id(grad) in owned or not grad.flags.writeable):
-            grad = grad.copy()  # .grad owns its buffer: never a view of another gradient
+        if create_graph:
+            _accumulate_leaf(leaf, grad, create_graph)
+            continue
+        if grad.base is not None or id(grad) in owned:
+            grad = grad.copy()  # .grad owns its buffer: never a view of, or shared with, another gradient
         owned.add(id(grad))
-        _accumulate_leaf(leaf, grad, create_graph)
+        previous = leaf.grad
+        leaf.grad = Tensor._make(grad if previous is None else previous.data + grad, None)
     return None
 
 

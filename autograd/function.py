@@ -99,16 +99,21 @@ class Function:
         requires_grad = False
         has_constant = False
         arrays = []
+        parents = []
         for x in inputs:
             if isinstance(x, Tensor):
                 data = x.data
                 arrays.append(data)
                 if x.requires_grad:
                     requires_grad = True
+                    parents.append(x if x.grad_fn is None else x.grad_fn)
+                else:
+                    parents.append(None)
                 if like is None or (like.kind != "f" and data.dtype.kind == "f"):
                     like = data.dtype
             else:
                 arrays.append(x)
+                parents.append(None)
                 has_constant = True
         if has_constant:
             arrays = [a if isinstance(x, Tensor) else as_operand(x, like) for x, a in zip(inputs, arrays)]
@@ -134,21 +139,11 @@ class Function:
             result.grad_fn = None
             return result
         allowed = cls.differentiable_inputs
-        parents = []
-        needs = []
-        meta = []
-        for i, x in enumerate(inputs):
-            if isinstance(x, Tensor) and x.requires_grad and (allowed is None or i in allowed):
-                parents.append(x if x.grad_fn is None else x.grad_fn)
-                needs.append(True)
-            else:
-                parents.append(None)
-                needs.append(False)
-            array = arrays[i]
-            meta.append((array.shape, array.dtype))
+        if allowed is not None:
+            parents = [p if i in allowed else None for i, p in enumerate(parents)]
         ctx.parents = tuple(parents)
-        ctx.needs_input_grad = tuple(needs)
-        ctx.input_meta = tuple(meta)
+        ctx.needs_input_grad = tuple([p is not None for p in parents])
+        ctx.input_meta = tuple([(a.shape, a.dtype) for a in arrays])
         ctx.params = params
         if ctx.saved:
             # identities for create_graph: which saved arrays are inputs or the output

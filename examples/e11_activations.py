@@ -8,7 +8,7 @@ import numpy as np
 from _common import activation_outputs, claim, digits, evaluate, main_for, mlp, plt, print_table, save_figure, train
 
 import nn
-from viz.health import activation_stats
+from viz import activation_stats
 
 DEPTH, WIDTH, TARGET_ERROR = 8, 64, 0.25
 ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "ReLU": nn.ReLU, "leaky ReLU": nn.LeakyReLU,

@@ -27,12 +27,14 @@ COEFFICIENTS = (1.0, -0.5, 1.5)
 
 
 def _adapt(tensor, shape, how):
-    """`tensor` made to broadcast against `shape`: as it is, reshaped, or reduced."""
-    if how == "reduce" or not (_broadcasts(tensor.shape, shape) or tensor.size == math.prod(shape)):
-        return tensor.mean() if how == "reduce" else tensor.sum()
+    """`tensor` made to broadcast against `shape`: as it is, reshaped, or reduced to a scalar."""
+    if how == "reduce":
+        return tensor.mean()
     if _broadcasts(tensor.shape, shape):
         return tensor
-    return tensor.reshape(shape)
+    if tensor.size == math.prod(shape):
+        return tensor.reshape(shape)
+    return tensor.sum()
 
 
 def _broadcasts(small, big):
@@ -105,7 +107,7 @@ def random_graphs(draw, max_ops=5):
     return graph
 
 
-@settings(max_examples=max(100, settings().max_examples))  # cheap examples: four times the profile's
+@settings(max_examples=max(100, settings().max_examples))  # cheap examples: at least 100
 @given(graph=random_graphs(max_ops=6))
 def test_random_graph_gradients_match_numerical(graph):
     note(graph.describe())
