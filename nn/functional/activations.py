@@ -77,21 +77,23 @@ class Elu(Function):
 
     @staticmethod
     def forward(ctx, x, alpha=1.0, scale=1.0):
-        ctx.negative = (x <= 0).astype(x.dtype)
-        ctx.offset = ctx.negative * ((alpha - 1) * scale) + scale  # scale above 0, scale·alpha at and below
+        negative = (x <= 0).astype(x.dtype)
+        ctx.negative_slope = negative * (scale * alpha)  # scale·alpha·e^x at and below 0
+        ctx.positive_slope = (1 - negative) * scale  # scale above 0
+        ctx.save_for_backward(x)
         # each branch is 0 on the other side, so their sum needs no selection
         out = np.maximum(x, 0) + alpha * np.expm1(np.minimum(x, 0))
         if scale != 1.0:
             out *= scale
-        ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved
-        # at and below 0 the derivative is scale·alpha·e^x = out + scale·alpha: cheapest from the output;
-        # selected rather than masked by multiplication, so out = +Inf (x = +Inf) gives no Inf·0 = NaN
-        return grad * (ctx.xp.where(ctx.negative > 0, out, 0) + ctx.offset)
+        (x,) = ctx.saved
+        xp = ctx.xp
+        # from the input, not the output: out + alpha cancels to 0 in float32 below x ≈ -17;
+        # e^min(x, 0) never overflows, so x = +Inf gives no Inf·0 = NaN
+        return grad * (xp.exp(xp.minimum(x, 0)) * ctx.negative_slope + ctx.positive_slope)
 
 
 class Selu(Elu):
