@@ -13,6 +13,7 @@ demo: $(VENV)/.installed graphviz
 	$(VENV)/bin/gradsight tour --out out/tour
 
 test: $(VENV)/.installed graphviz
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 lint: $(VENV)/.installed

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import threading
 
+
 class _State(threading.local):
     grad_enabled = True
     anomaly = False
