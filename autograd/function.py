@@ -95,28 +95,24 @@ class Function:
     def apply(cls, *inputs, **params):
         """Run the op on Tensors (or array-likes) and record it in the graph when needed."""
         # The per-op hot path: plain loops and direct attribute access, nothing lazy-imported.
-        like = None
         requires_grad = False
         has_constant = False
         arrays = []
         parents = []
         for x in inputs:
             if isinstance(x, Tensor):
-                data = x.data
-                arrays.append(data)
+                arrays.append(x.data)
                 if x.requires_grad:
                     requires_grad = True
                     parents.append(x if x.grad_fn is None else x.grad_fn)
                 else:
                     parents.append(None)
-                if like is None or (like.kind != "f" and data.dtype.kind == "f"):
-                    like = data.dtype
             else:
                 arrays.append(x)
                 parents.append(None)
                 has_constant = True
         if has_constant:
-            arrays = [a if isinstance(x, Tensor) else as_operand(x, like) for x, a in zip(inputs, arrays)]
+            arrays = _with_constants(inputs, arrays)
         ctx = object.__new__(cls)
         try:
             raw_out = cls.forward(ctx, *arrays, **params)
@@ -170,6 +166,15 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} backward>"
+
+
+def _with_constants(inputs, arrays) -> list:
+    """Arrays for the non-Tensor operands, in the dtype of the Tensor operands (floats preferred)."""
+    like = None
+    for a in arrays:
+        if isinstance(a, np.ndarray) and (like is None or (like.kind != "f" and a.dtype.kind == "f")):
+            like = a.dtype
+    return [a if isinstance(x, Tensor) else as_operand(x, like) for x, a in zip(inputs, arrays)]
 
 
 def _user_frame() -> str:
