@@ -1,6 +1,7 @@
 """Reverse-mode engine: topological order, gradient accumulation, un-broadcasting, graph freeing."""
 from __future__ import annotations
 
+import heapq
 import weakref
 
 import numpy as np
@@ -21,7 +22,9 @@ def unbroadcast(grad, shape: tuple):
     axes = tuple(range(extra)) + tuple(
         extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1)
     if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
+        # np.add.reduce skips ndarray.sum's Python wrapper (this runs once per broadcast input)
+        grad = np.add.reduce(grad, axis=axes, keepdims=True) if type(grad) is np.ndarray \
+            else grad.sum(axis=axes, keepdims=True)
     if extra:
         grad = grad.reshape(shape)
     return grad
@@ -92,30 +95,38 @@ def _as_tuple(grads):
 def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capture=None):
     """Propagate `root_grads` from `roots` (Tensors) through the graph.
 
-    Leaf gradients are added to `.grad`, unless `capture` (a list of Tensors) is given: then the
-    gradients of exactly those tensors are returned and no `.grad` is touched.
+    Nodes run in decreasing creation order (a heap keyed by `Function.sequence`): every consumer
+    of a tensor was created after it, so a node runs only once all its gradient has arrived, and
+    discovering and ordering the graph take one pass. Leaf gradients are added to `.grad`, unless
+    `capture` (a list of Tensors) is given: then the gradients of exactly those tensors are
+    returned and no `.grad` is touched.
     """
     node_grads: dict[Function, object] = {}
     leaf_grads: dict[Tensor, object] = {}
+    pending: list[tuple[int, Function]] = []
     for root, grad in zip(roots, root_grads):
-        table, key = (leaf_grads, root) if root.grad_fn is None else (node_grads, root.grad_fn)
-        previous = table.get(key)
-        table[key] = grad if previous is None else previous + grad
+        node = root.grad_fn
+        if node is None:
+            previous = leaf_grads.get(root)
+            leaf_grads[root] = grad if previous is None else previous + grad
+            continue
+        previous = node_grads.get(node)
+        if previous is None:
+            node_grads[node] = grad
+            heapq.heappush(pending, (-node.sequence, node))
+        else:
+            node_grads[node] = previous + grad
     captured_nodes = {} if capture is None else {t.grad_fn: t for t in capture if t.grad_fn is not None}
-    if len(node_grads) == 1:
-        order = topological_order(next(iter(node_grads)))
-    else:
-        order = _merge_orders(list(dict.fromkeys(n for root in node_grads for n in topological_order(root))))
 
-    anomaly = grad_mode.is_anomaly_enabled()
+    anomaly = grad_mode.state.anomaly
     results: dict[int, object] = {}
-    previous_mode = grad_mode.is_grad_enabled()
-    grad_mode.set_grad_enabled(create_graph)  # record the backward graph only for higher order
+    state = grad_mode.state
+    previous_mode = state.grad_enabled
+    state.grad_enabled = create_graph  # record the backward graph only for higher order
     try:
-        for node in reversed(order):
-            grad = node_grads.pop(node, None)
-            if grad is None:
-                continue
+        while pending:
+            node = heapq.heappop(pending)[1]
+            grad = node_grads.pop(node)
             if node.freed:
                 raise RuntimeError(
                     f"backward through op '{node.name}' a second time: its saved values were freed "
@@ -146,11 +157,18 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
                 if anomaly:
                     _check_finite(input_grad.data if isinstance(input_grad, Tensor) else input_grad,
                                   f"backward of {node.name}", node)
-                table = node_grads if isinstance(parent, Function) else leaf_grads
-                previous = table.get(parent)
-                table[parent] = input_grad if previous is None else previous + input_grad
+                if isinstance(parent, Function):
+                    previous = node_grads.get(parent)
+                    if previous is None:
+                        node_grads[parent] = input_grad
+                        heapq.heappush(pending, (-parent.sequence, parent))
+                    else:
+                        node_grads[parent] = previous + input_grad
+                else:
+                    previous = leaf_grads.get(parent)
+                    leaf_grads[parent] = input_grad if previous is None else previous + input_grad
     finally:
-        grad_mode.set_grad_enabled(previous_mode)
+        state.grad_enabled = previous_mode
 
     if capture is not None:
         return [leaf_grads.get(t) if t.grad_fn is None else results.get(id(t)) for t in capture]
@@ -165,33 +183,12 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
             grad = grad.copy()  # .grad owns its buffer: never a view of, or shared with, another gradient
         owned.add(id(grad))
         previous = leaf.grad
-        leaf.grad = Tensor._make(grad if previous is None else previous.data + grad, None)
+        accumulated = object.__new__(Tensor)  # Tensor._make inlined: this runs once per parameter
+        accumulated.data = grad if previous is None else previous.data + grad
+        accumulated.requires_grad = False
+        accumulated.grad = accumulated.grad_fn = accumulated._hooks = None
+        leaf.grad = accumulated
     return None
-
-
-def _merge_orders(order: list[Function]) -> list[Function]:
-    """Re-sort the union of several topological orders so every node follows all its parents."""
-    import heapq
-
-    position = {n: i for i, n in enumerate(order)}
-    indegree = dict.fromkeys(order, 0)
-    children: dict[Function, list[Function]] = {n: [] for n in order}
-    for n in order:
-        for p in n.parents:
-            if isinstance(p, Function) and p in position:
-                indegree[n] += 1
-                children[p].append(n)
-    ready = [(position[n], n) for n in order if indegree[n] == 0]
-    heapq.heapify(ready)
-    merged = []
-    while ready:
-        _, n = heapq.heappop(ready)
-        merged.append(n)
-        for c in children[n]:
-            indegree[c] -= 1
-            if indegree[c] == 0:
-                heapq.heappush(ready, (position[c], c))
-    return merged
 
 
 def _run_tensor_hooks(hooks, grad, retained, create_graph, where):

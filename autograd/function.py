@@ -1,6 +1,7 @@
 """The op base class `Function`, its graph node role, and the one registry of ops."""
 from __future__ import annotations
 
+import itertools
 import re
 import traceback
 
@@ -10,6 +11,7 @@ from . import grad_mode
 from .dtypes import as_operand
 
 REGISTRY: dict[str, type[Function]] = {}
+_creation_order = itertools.count()  # node sequence numbers: a consumer always outranks its inputs
 Tensor = None  # bound by tensor.py once the class exists (the two modules import each other)
 
 
@@ -65,6 +67,7 @@ class Function:
     input_ids: tuple = ()
     output_id: int | None = None
     params: dict = {}
+    sequence: int = -1
     hooks: list | None = None
     retained = None
     freed = False
@@ -99,20 +102,26 @@ class Function:
         has_constant = False
         arrays = []
         parents = []
+        needs = []
+        meta = []
         for x in inputs:
             if isinstance(x, Tensor):
-                arrays.append(x.data)
+                data = x.data
+                arrays.append(data)
+                meta.append((data.shape, data.dtype))
                 if x.requires_grad:
                     requires_grad = True
                     parents.append(x if x.grad_fn is None else x.grad_fn)
-                else:
-                    parents.append(None)
+                    needs.append(True)
+                    continue
             else:
                 arrays.append(x)
-                parents.append(None)
                 has_constant = True
+            parents.append(None)
+            needs.append(False)
         if has_constant:
             arrays = _with_constants(inputs, arrays)
+            meta = [(a.shape, a.dtype) for a in arrays]
         ctx = object.__new__(cls)
         try:
             raw_out = cls.forward(ctx, *arrays, **params)
@@ -137,9 +146,11 @@ class Function:
         allowed = cls.differentiable_inputs
         if allowed is not None:
             parents = [p if i in allowed else None for i, p in enumerate(parents)]
+            needs = [p is not None for p in parents]
+        ctx.sequence = next(_creation_order)
         ctx.parents = tuple(parents)
-        ctx.needs_input_grad = tuple([p is not None for p in parents])
-        ctx.input_meta = tuple([(a.shape, a.dtype) for a in arrays])
+        ctx.needs_input_grad = tuple(needs)
+        ctx.input_meta = tuple(meta)
         ctx.params = params
         if ctx.saved:
             # identities for create_graph: which saved arrays are inputs or the output

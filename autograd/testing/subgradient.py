@@ -5,9 +5,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .. import engine, grad_mode
+from .. import engine
 from ..tensor import Tensor
-from .gradients import GradcheckError, _element, _floating_outputs, _prepare_inputs
+from .gradients import GradcheckError, _element, _evaluator, _floating_outputs, _prepare_inputs
 from .numerical import one_sided_differences
 
 
@@ -30,14 +30,10 @@ def check_subgradient(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-
                                 capture=[inputs[i] for i in checked])
     flat_weights = np.concatenate([w.reshape(-1) for w in weights]) if weights else np.zeros(0)
 
+    evaluate_outputs = _evaluator(fn, inputs, checked, "central")
+
     def evaluate(arrays):
-        args = list(inputs)
-        for i, array in zip(checked, arrays):
-            args[i] = Tensor._make(array, None)
-        with grad_mode.no_grad():
-            outs = _floating_outputs(fn(*args))
-        flat = np.concatenate([o.data.reshape(-1) for o in outs]) if outs else np.zeros(0)
-        return np.array([np.dot(flat_weights, flat)])
+        return np.array([np.dot(flat_weights, evaluate_outputs(arrays))])
 
     arrays = [inputs[i].data for i in checked]
     for position, (i, grad) in enumerate(zip(checked, grads)):

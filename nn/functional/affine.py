@@ -1,6 +1,8 @@
 """The fully connected layer's op: y = x Wᵀ + b, fused into one graph node."""
 from __future__ import annotations
 
+import numpy as np
+
 from autograd import Function
 
 
@@ -33,7 +35,7 @@ class Linear(Function):
             if need_weight:
                 grad_weight = rows.T @ (x if x.ndim == 2 else x.reshape((-1, x.shape[-1])))
             if any(need_bias):
-                grad_bias = rows.sum(axis=0)
+                grad_bias = rows.sum(axis=0) if ctx.xp is not np else np.add.reduce(rows, axis=0)
         return (grad_x, grad_weight, grad_bias)[:len(ctx.parents)]
 
 

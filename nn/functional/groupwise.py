@@ -6,9 +6,12 @@ import numpy as np
 from autograd import Function
 
 
-def _check_temperature(temperature: float) -> None:
+def _scaled(x: np.ndarray, axis: int, temperature: float) -> np.ndarray:
+    """x / temperature, after checking both arguments (where the two softmaxes start)."""
     if not temperature > 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
+    _check_axis(x, axis)
+    return x * (1.0 / temperature) if temperature != 1.0 else x
 
 
 def _check_axis(x: np.ndarray, axis: int) -> int:
@@ -18,11 +21,11 @@ def _check_axis(x: np.ndarray, axis: int) -> int:
 
 
 class Softmax(Function):
+    """e^(x/T) normalized along `axis`; saves its output, from which backward is cheapest."""
+
     @staticmethod
     def forward(ctx, x, axis=-1, temperature=1.0):
-        _check_temperature(temperature)
-        _check_axis(x, axis)
-        scaled = x * (1.0 / temperature) if temperature != 1.0 else x
+        scaled = _scaled(x, axis, temperature)
         out = np.exp(scaled - scaled.max(axis=axis, keepdims=True))  # shifted: no overflow
         out /= out.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
@@ -37,11 +40,11 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    """log softmax(x/T) along `axis`; saves its output (softmax = e^out in backward)."""
+
     @staticmethod
     def forward(ctx, x, axis=-1, temperature=1.0):
-        _check_temperature(temperature)
-        _check_axis(x, axis)
-        scaled = x * (1.0 / temperature) if temperature != 1.0 else x
+        scaled = _scaled(x, axis, temperature)
         out = scaled - scaled.max(axis=axis, keepdims=True)
         out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))  # the log-sum-exp trick
         ctx.save_for_backward(out)
