@@ -111,10 +111,11 @@ class Workload:
     """What a peer builds for a case: `step()` runs one step; `gradients()` returns the
     parameter gradients of the last step as NumPy arrays (in the order of problem['params'])."""
 
-    def __init__(self, step, gradients=None, note: str = ""):
+    def __init__(self, step, gradients=None, note: str = "", gradients_need_step: bool = True):
         self.step = step
         self.gradients = gradients
         self.note = note
+        self.gradients_need_step = gradients_need_step  # False: gradients() computes them itself
 
 
 class NotSupported(Exception):

@@ -155,8 +155,10 @@ def _environment_line(results: dict) -> str:
         for name, version in env.get("packages", {}).items():
             parts.append(f"{name} {version}")
     torch_env = environments.get("torch", {})
+    if torch_env.get("torch_blas"):
+        parts.append(f"torch's BLAS: {torch_env['torch_blas']} (linked into libtorch)")
     if isinstance(torch_env.get("threadpools"), list):
-        parts += [f"torch's {p['internal_api']} {p['version']}" for p in torch_env["threadpools"]
+        parts += [f"torch's {p['internal_api']} {p['version'] or ''}".strip() for p in torch_env["threadpools"]
                   if p["internal_api"] != "openblas"]
     return "Software: " + "; ".join(dict.fromkeys(parts)) + "." if parts else "Software: unknown."
 
@@ -213,7 +215,13 @@ def _memory_table(results, keys, unavailable) -> list[str]:
 
 def _detail_tables(results, keys, threads, timing, unavailable) -> list[str]:
     gradients = results.get("gradients", {})
-    lines = [f"## Details, {threads} thread{'s' if threads != '1' else ''}", "",
+    lines = [f"## Details, {threads} thread{'s' if threads != '1' else ''}", ""]
+    if threads != "1":
+        lines += ["With 2 threads on this 2-core machine, a BLAS or OpenMP thread that loses its core to "
+                  "another process stalls every synchronisation point of the others, so while the machine is "
+                  "shared (see the load average above) the medians measure that contention more than the "
+                  "libraries; the min column is the uncontended cost.", ""]
+    lines += [
              "| case | peer | median | min-max | x floor | x PyTorch | samples | gradients = floor's |",
              "|---|---|---|---|---|---|---|---|"]
     for case_name, case in CASES.items():

@@ -244,17 +244,32 @@ def measure_memory(chosen, steps, results) -> None:
 # ----- main -----------------------------------------------------------------------------------
 
 
+def rerender(json_path: Path) -> int:
+    """Render a saved run again (after a change to the report's layout), measuring nothing."""
+    results = json.loads(json_path.read_text())
+    markdown = render_markdown(results)
+    json_path.with_suffix(".md").write_text(markdown)
+    if not results["settings"]["quick"] and json_path.parent == BENCHMARKS_DIR / "results":
+        update_readme(BENCHMARKS_DIR / "README.md", markdown, f"results/{json_path.with_suffix('.md').name}")
+    log(f"rewrote {json_path.with_suffix('.md')}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--all", action="store_true", help="the full table")
     mode.add_argument("--quick", action="store_true", help="a short smoke run")
+    mode.add_argument("--render", type=Path, metavar="RESULTS.json",
+                      help="rewrite the .md (and the README table, for a full run) from a saved .json; runs nothing")
     parser.add_argument("--peers", help=f"comma-separated subset of {','.join(CONTENDERS)}")
     parser.add_argument("--cases", help=f"comma-separated subset of {','.join(CASES)},memory")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 5, quick 1)")
     parser.add_argument("--out", type=Path, help="write results here instead of benchmarks/results "
                                                  "(and leave benchmarks/README.md alone)")
     args = parser.parse_args(argv)
+    if args.render:
+        return rerender(args.render)
 
     chosen = args.peers.split(",") if args.peers else list(CONTENDERS)
     unknown = [k for k in chosen if k not in CONTENDERS]

@@ -74,7 +74,8 @@ class Peer:
 
     def grads(self, case: str, path: str) -> dict:
         workload = self.build(case, fresh=True)
-        workload.step()
+        if workload.gradients_need_step:
+            workload.step()
         grads = workload.gradients()
         np.savez(path, *[np.asarray(g) for g in grads])
         return {"count": len(grads), "note": workload.note}
@@ -144,7 +145,12 @@ def environment_report(threads: int) -> dict:
     except ImportError:
         report["threadpools"] = "threadpoolctl missing"
     if "torch" in sys.modules:
-        report["torch_threads"] = sys.modules["torch"].get_num_threads()
+        torch = sys.modules["torch"]
+        report["torch_threads"] = torch.get_num_threads()
+        # torch links its BLAS in statically, so threadpoolctl cannot see it; its build config says which
+        blas = [part.split("=", 1)[1] for part in torch.__config__.show().replace(",", " ").split()
+                if part.startswith("BLAS_INFO=")]
+        report["torch_blas"] = blas[0] if blas else "unknown"
     from importlib import metadata
     report["packages"] = {}
     for distribution in ("torch", "mygrad", "autograd", "micrograd", "tinygrad"):

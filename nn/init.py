@@ -71,61 +71,63 @@ def _fan(tensor, mode: str) -> int:
 
 
 # ----- constants --------------------------------------------------------------------------
-def constant_(tensor, val: float):
+def constant_(tensor, val: float) -> Tensor | np.ndarray:
     """Fill with `val`."""
     _array(tensor).fill(val)
     return tensor
 
 
-def zeros_(tensor):
+def zeros_(tensor) -> Tensor | np.ndarray:
+    """Fill with 0."""
     return constant_(tensor, 0.0)
 
 
-def ones_(tensor):
+def ones_(tensor) -> Tensor | np.ndarray:
+    """Fill with 1."""
     return constant_(tensor, 1.0)
 
 
 # ----- plain random -----------------------------------------------------------------------
-def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
+def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor | np.ndarray:
     """Fill with samples of U(a, b)."""
     array = _array(tensor)
     array[...] = resolve_generator(generator).uniform(a, b, size=array.shape)
     return tensor
 
 
-def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
+def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor | np.ndarray:
     """Fill with samples of N(mean, std²)."""
     array = _array(tensor)
     array[...] = resolve_generator(generator).normal(mean, std, size=array.shape)
     return tensor
 
 
-def small_random_(tensor, scale: float = 0.01, generator=None):
+def small_random_(tensor, scale: float = 0.01, generator=None) -> Tensor | np.ndarray:
     """The lectures' "small random" init: N(0, 1) × 0.01 (symmetric, but signals shrink layer by layer)."""
     return normal_(tensor, 0.0, scale, generator)
 
 
-def large_random_(tensor, scale: float = 1.0, generator=None):
+def large_random_(tensor, scale: float = 1.0, generator=None) -> Tensor | np.ndarray:
     """The lectures' "large random" init: N(0, 1) × 1 (saturates tanh/sigmoid units in wide layers)."""
     return normal_(tensor, 0.0, scale, generator)
 
 
 # ----- scaled by fan (Glorot & Bengio 2010; He et al. 2015) -------------------------------
-def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
+def xavier_uniform_(tensor, gain: float = 1.0, generator=None) -> Tensor | np.ndarray:
     """Glorot uniform: U(-a, a) with a = gain·√(6 / (fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal_(tensor, gain: float = 1.0, generator=None):
+def xavier_normal_(tensor, gain: float = 1.0, generator=None) -> Tensor | np.ndarray:
     """Glorot normal: N(0, std²) with std = gain·√(2 / (fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
 def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                     generator=None):
+                     generator=None) -> Tensor | np.ndarray:
     """He uniform: U(-b, b) with b = gain·√(3 / fan), gain = calculate_gain(nonlinearity, a)."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     bound = math.sqrt(3.0) * std  # a uniform on [-b, b] has std b/√3
@@ -133,14 +135,14 @@ def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity:
 
 
 def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                    generator=None):
+                    generator=None) -> Tensor | np.ndarray:
     """He normal: N(0, std²) with std = gain / √fan."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
 
 
 # ----- whole models -----------------------------------------------------------------------
-def init_biases_(model, value: float = 0.01):
+def init_biases_(model, value: float = 0.01) -> Tensor | np.ndarray:
     """Set every bias of `model` (parameters named `bias`) to `value`; a small positive bias keeps
     ReLU units active at the start of training. Returns the model."""
     found = False

@@ -102,18 +102,20 @@ class Module:
     # ----- hooks ------------------------------------------------------------------------
     def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
         """Call `hook(module, inputs)` before forward; a returned value replaces the inputs."""
-        if self._forward_pre_hooks is None:
-            self._forward_pre_hooks = {}
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
-        return handle
+        return self._add_hook("_forward_pre_hooks", hook)
 
     def register_forward_hook(self, hook: Callable) -> RemovableHandle:
         """Call `hook(module, inputs, output)` after forward; a returned value replaces the output."""
-        if self._forward_hooks is None:
-            self._forward_hooks = {}
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
+        return self._add_hook("_forward_hooks", hook)
+
+    def _add_hook(self, attribute: str, hook: Callable) -> RemovableHandle:
+        # the dict is made on first use, so modules without hooks pay nothing in __call__
+        hooks = getattr(self, attribute)
+        if hooks is None:
+            hooks = {}
+            setattr(self, attribute, hooks)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
         return handle
 
     # ----- buffers ----------------------------------------------------------------------

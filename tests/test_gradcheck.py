@@ -195,8 +195,11 @@ def test_broadcastable_shapes_broadcast(shapes, data):
 def test_axes_and_index_expressions_are_valid_for_numpy(data):
     shape = data.draw(gst.shapes())
     x = np.arange(math.prod(shape), dtype=np.float64).reshape(shape)
-    np.sum(x, axis=data.draw(gst.axes(len(shape))))
-    x[data.draw(gst.index_expressions(shape))]
+    axis = data.draw(gst.axes(len(shape)))
+    named = range(len(shape)) if axis is None else [a % len(shape) for a in np.atleast_1d(axis)]
+    assert len(set(named)) == len(named), f"axis {axis} names an axis twice"
+    assert np.sum(x, axis=axis).shape == tuple(n for i, n in enumerate(shape) if i not in named)
+    x[data.draw(gst.index_expressions(shape))]  # raises IndexError if the expression does not fit
 
 
 @given(shape=gst.shapes(min_dims=1), data=st.data())

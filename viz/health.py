@@ -129,6 +129,28 @@ class ActivationStats:
         return asdict(self)
 
 
+def gradient_flags(grad: GradStats, top: float, thresholds: Thresholds) -> tuple[list[str], float | None]:
+    """'vanishing' / 'exploding' for a gradient with a finite RMS, and its RMS relative to `top`,
+    the largest comparable RMS (None when there is none)."""
+    ratio = grad.rms / top if top > 0 else None
+    flags = []
+    # an all-zero gradient has vanished even when nothing else in the graph flows
+    if grad.rms == 0 or (ratio is not None and ratio < thresholds.vanishing):
+        flags.append("vanishing")
+    if grad.rms > thresholds.exploding:
+        flags.append("exploding")
+    return flags, ratio
+
+
+def activation_flags(health: ActivationStats | None, thresholds: Thresholds) -> list[str]:
+    """The unit-health word ('dead 73%', 'saturated 40%') when it crosses its threshold."""
+    if health is None:
+        return []
+    dead = health.dead_fraction is not None and health.dead_fraction >= thresholds.dead
+    saturated = health.saturated_fraction is not None and health.saturated_fraction >= thresholds.saturated
+    return [health.words()[0]] * (dead + saturated)
+
+
 def percent(fraction: float) -> str:
     """0.734 -> '73%'; tiny non-zero fractions read '<1%' so they do not look like zero."""
     if 0 < fraction < 0.005:

@@ -11,7 +11,9 @@ from .health import (
     GradStats,
     Thresholds,
     ValueStats,
+    activation_flags,
     activation_kind,
+    gradient_flags,
     normalized_name,
 )
 
@@ -106,18 +108,9 @@ def diagnose_layers(layers: list[LayerStats], thresholds: Thresholds) -> None:
             grad, top = layer.output_grad, output_top
         layer.grad_ratio = None
         if _usable(grad):
-            if top > 0:
-                layer.grad_ratio = grad.rms / top
-            if grad.rms == 0 or (layer.grad_ratio is not None and layer.grad_ratio < thresholds.vanishing):
-                flags.append("vanishing")
-            if grad.rms > thresholds.exploding:
-                flags.append("exploding")
-        health = layer.activation
-        if health is not None:
-            if health.dead_fraction is not None and health.dead_fraction >= thresholds.dead:
-                flags.append(health.words()[0])
-            if health.saturated_fraction is not None and health.saturated_fraction >= thresholds.saturated:
-                flags.append(health.words()[0])
+            grad_flags, layer.grad_ratio = gradient_flags(grad, top, thresholds)
+            flags += grad_flags
+        flags += activation_flags(layer.activation, thresholds)
         if main is not None and main.update_ratio is not None and math.isfinite(main.update_ratio):
             if main.update_ratio > thresholds.update_high:
                 flags.append("update high")

@@ -207,21 +207,25 @@ class Monitor:
         return draw_model(self, step=step, **options)
 
     def plot_histograms(self, step: int | None = None, path=None, **options):
+        """viz.plot_histograms of this monitor's records (a matplotlib Figure)."""
         from .plots import plot_histograms
 
         return plot_histograms(self, step=step, path=path, **options)
 
     def plot_grad_norms(self, path=None, **options):
+        """viz.plot_grad_norms of this monitor's records (a matplotlib Figure)."""
         from .plots import plot_grad_norms
 
         return plot_grad_norms(self, path=path, **options)
 
     def plot_dead_fraction(self, path=None, **options):
+        """viz.plot_dead_fraction of this monitor's records (a matplotlib Figure)."""
         from .plots import plot_dead_fraction
 
         return plot_dead_fraction(self, path=path, **options)
 
     def plot_update_ratios(self, path=None, **options):
+        """viz.plot_update_ratios of this monitor's records (a matplotlib Figure)."""
         from .plots import plot_update_ratios
 
         return plot_update_ratios(self, path=path, **options)

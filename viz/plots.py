@@ -115,16 +115,22 @@ def _series_plot(monitor, metric: str, title: str, ylabel: str, path, log: bool,
         axis.set_yscale("log")
     if guide is not None:
         axis.axhline(guide, color="black", linestyle="--", linewidth=1, label=f"guide {guide:g}")
+    _finish_series(figure, axis, title, ylabel, len(names), "nothing recorded for this metric")
+    return _finish(figure, path)
+
+
+def _finish_series(figure, axis, title: str, ylabel: str, count: int, empty: str) -> None:
+    """Titles of a per-layer series plot, then a legend, or a depth colour bar when the layers
+    are too many to name, or the `empty` message when there are none."""
     axis.set_title(title)
     axis.set_xlabel("step")
     axis.set_ylabel(ylabel)
-    if not names:
-        axis.text(0.5, 0.5, "nothing recorded for this metric", ha="center", va="center", transform=axis.transAxes)
-    elif len(names) <= MAX_LEGEND:
+    if not count:
+        axis.text(0.5, 0.5, empty, ha="center", va="center", transform=axis.transAxes)
+    elif count <= MAX_LEGEND:
         axis.legend(fontsize=7, loc="best")
     else:
-        _depth_bar(figure, axis, len(names))
-    return _finish(figure, path)
+        _depth_bar(figure, axis, count)
 
 
 def plot_grad_norms(monitor, path=None, outputs: bool = False):
@@ -148,15 +154,8 @@ def plot_dead_fraction(monitor, path=None):
         axis.plot(steps, np.asarray(values) * 100, style, color=colour, linewidth=1.2,
                   label=f"{name} {'dead' if name in dead else 'saturated'}")
     axis.set_ylim(-2, 102)
-    axis.set_title("dead units (solid) and saturated outputs (dashed), % per layer")
-    axis.set_xlabel("step")
-    axis.set_ylabel("%")
-    if not names:
-        axis.text(0.5, 0.5, "no ReLU, sigmoid or tanh layers", ha="center", va="center", transform=axis.transAxes)
-    elif len(names) <= MAX_LEGEND:
-        axis.legend(fontsize=7, loc="best")
-    else:
-        _depth_bar(figure, axis, len(names))
+    _finish_series(figure, axis, "dead units (solid) and saturated outputs (dashed), % per layer", "%",
+                   len(names), "no ReLU, sigmoid or tanh layers")
     return _finish(figure, path)
 
 

@@ -19,8 +19,10 @@ from .health import (
     ActivationStats,
     GradStats,
     Thresholds,
+    activation_flags,
     activation_kind,
     activation_stats,
+    gradient_flags,
     gradient_stats,
     value_stats,
 )
@@ -211,20 +213,10 @@ def _diagnose(nodes: list[Node], edges: list[Edge], thresholds: Thresholds) -> N
                 flags.append("NaN")
             if grad.inf_count:
                 flags.append("Inf")
-            top = reference[_family(node)]
-            if np.isfinite(grad.rms) and top > 0:
-                node.grad_ratio = grad.rms / top
-            # an all-zero gradient has vanished even when nothing else in the graph flows
-            if grad.rms == 0 or (node.grad_ratio is not None and node.grad_ratio < thresholds.vanishing):
-                flags.append("vanishing")
-            if np.isfinite(grad.rms) and grad.rms > thresholds.exploding:
-                flags.append("exploding")
-        health = node.activation
-        if health is not None:
-            if health.dead_fraction is not None and health.dead_fraction >= thresholds.dead:
-                flags.append(health.words()[0])
-            if health.saturated_fraction is not None and health.saturated_fraction >= thresholds.saturated:
-                flags.append(health.words()[0])
+            if np.isfinite(grad.rms):
+                grad_flags, node.grad_ratio = gradient_flags(grad, reference[_family(node)], thresholds)
+                flags += grad_flags
+        flags += activation_flags(node.activation, thresholds)
         node.flags = flags
     _mark_origins(nodes, edges)
 

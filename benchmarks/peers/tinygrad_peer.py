@@ -67,7 +67,7 @@ def _net(problem, activation: str, last_activation: bool, loss: str, batch_norm:
             loss_of(fresh_linears, fresh_norms, x, wanted).backward()
         return [p.grad.numpy() for p in fresh_ordered]
 
-    return Workload(step, gradients, note="TinyJit-captured step")
+    return Workload(step, gradients, note="TinyJit-captured step", gradients_need_step=False)
 
 
 def mlp(problem, variant):

@@ -31,6 +31,7 @@ def labels_kept_integer(target):
 
 
 def check_reduction(reduction: str, op: str, allowed=REDUCTIONS) -> None:
+    """Raise ValueError naming `op` unless `reduction` is one of `allowed`."""
     if reduction not in allowed:
         raise ValueError(f"{op}: reduction must be one of {allowed}, got {reduction!r}")
 
@@ -69,6 +70,7 @@ def sigmoid_of(z, xp):
 
 
 def check_same_shape(a: np.ndarray, b: np.ndarray, what: str = "target") -> None:
+    """Raise ValueError unless input `a` and `what` `b` have the same shape (apply adds the op's name)."""
     if a.shape != b.shape:
         raise ValueError(f"input of shape {a.shape} and {what} of shape {b.shape} must have the same shape")
 

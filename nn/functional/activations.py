@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from autograd import Function, relu, sigmoid, tanh
+from autograd import Function, Tensor, relu, sigmoid, tanh
 
 from ._common import recording, sigmoid_of, stable_sigmoid
 
@@ -189,46 +189,46 @@ class Gelu(Function):
         return grad * (gate + x * xp.exp(x * x * -0.5) * _INV_SQRT_2PI)  # (xΦ)' = Φ + xφ
 
 
-def leaky_relu(input, negative_slope: float = 0.01):
+def leaky_relu(input, negative_slope: float = 0.01) -> Tensor:
     """x if x > 0 else negative_slope * x; the gradient at 0 is negative_slope (PyTorch's choice)."""
     return LeakyRelu.apply(input, negative_slope=float(negative_slope))
 
 
-def prelu(input, weight):
+def prelu(input, weight) -> Tensor:
     """leaky_relu with learned slopes `weight` (one, or one per channel on axis 1)."""
     return Prelu.apply(input, weight)
 
 
-def elu(input, alpha: float = 1.0):
+def elu(input, alpha: float = 1.0) -> Tensor:
     """x if x > 0 else alpha * (e^x - 1)."""
     return Elu.apply(input, alpha=float(alpha), scale=1.0)
 
 
-def selu(input):
+def selu(input) -> Tensor:
     """SCALE * elu(x, ALPHA) with ALPHA ≈ 1.6733 and SCALE ≈ 1.0507 (self-normalizing networks)."""
     return Selu.apply(input, alpha=SELU_ALPHA, scale=SELU_SCALE)
 
 
-def softplus(input, beta: float = 1.0, threshold: float = 20.0):
+def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + e^(beta x)) / beta, linear where beta x > threshold; stable for any x."""
     return Softplus.apply(input, beta=float(beta), threshold=float(threshold))
 
 
-def swish(input, beta: float = 1.0):
+def swish(input, beta: float = 1.0) -> Tensor:
     """x * sigmoid(beta x). Not in PyTorch, which has only silu (beta = 1)."""
     return Swish.apply(input, beta=float(beta))
 
 
-def silu(input):
+def silu(input) -> Tensor:
     """x * sigmoid(x)."""
     return Silu.apply(input, beta=1.0)
 
 
-def gelu(input, approximate: str = "none"):
+def gelu(input, approximate: str = "none") -> Tensor:
     """x Φ(x) with Φ the standard normal CDF; approximate='tanh' uses the tanh formula."""
     return Gelu.apply(input, approximate=approximate)
 
 
-def normal_cdf(input):
+def normal_cdf(input) -> Tensor:
     """Φ(x), the standard normal CDF (torch.special.ndtr); exposed because exact gelu needs it."""
     return NormalCdf.apply(input)

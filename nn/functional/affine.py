@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd import Function
+from autograd import Function, Tensor
 
 
 class Linear(Function):
@@ -39,7 +39,7 @@ class Linear(Function):
         return (grad_x, grad_weight, grad_bias)[:len(ctx.parents)]
 
 
-def linear(input, weight, bias=None):
+def linear(input, weight, bias=None) -> Tensor:
     """Apply y = input @ weight.T + bias over the last axis (weight (out, in), bias (out,))."""
     if bias is None:
         return Linear.apply(input, weight)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd import Function
+from autograd import Function, Tensor
 
 from ._common import check_reduction, check_same_shape, loss_scale, plain, recording, reduce_loss, sigmoid_of
 
@@ -91,12 +91,12 @@ def _positive_factor(target, pos_weight):
     return 1 if pos_weight is None else 1 + (pos_weight - 1) * target
 
 
-def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
+def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities `input` in [0, 1]; each log is clamped at -100."""
     return BinaryCrossEntropy.apply(input, target, weight=plain(weight), reduction=reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean", pos_weight=None):
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean", pos_weight=None) -> Tensor:
     """Binary cross-entropy of sigmoid(input), computed stably from the logits.
 
     `weight` rescales each element; `pos_weight` (broadcast along the last axis, one per class)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd import Function
+from autograd import Function, Tensor
 
 from ._common import along_axis, check_reduction, class_axis, labels_kept_integer, plain, recording
 
@@ -157,7 +157,7 @@ class NllLoss(Function):
 
 
 def cross_entropy(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
-                  label_smoothing: float = 0.0):
+                  label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy of logits (N, C, d1, ...) or (C,) against integer labels or class probabilities.
 
     Same results as ``torch.nn.functional.cross_entropy``: a float target of the input's shape is
@@ -168,7 +168,7 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
                               reduction=reduction, label_smoothing=label_smoothing)
 
 
-def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean"):
+def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of integer labels given log-probabilities (torch's nll_loss)."""
     return NllLoss.apply(input, labels_kept_integer(target), weight=plain(weight), ignore_index=ignore_index,
                          reduction=reduction)

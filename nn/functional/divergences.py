@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd import Function
+from autograd import Function, Tensor
 
 from ._common import check_reduction, plain
 
@@ -55,7 +55,7 @@ class KlDiv(Function):
         return grad_x, grad_target
 
 
-def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
+def kl_div(input, target, reduction: str = "mean", log_target: bool = False) -> Tensor:
     """KL(target ‖ input-distribution) with `input` holding log-probabilities (torch's kl_div).
 
     reduction 'batchmean' (sum / batch size) gives the true KL divergence per item; 'mean'

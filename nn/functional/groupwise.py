@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd import Function
+from autograd import Function, Tensor
 
 
 def _scaled(x: np.ndarray, axis: int, temperature: float) -> np.ndarray:
@@ -93,17 +93,17 @@ class Maxout(Function):
         return spread.reshape(shape)
 
 
-def softmax(input, axis: int = -1, temperature: float = 1.0):
+def softmax(input, axis: int = -1, temperature: float = 1.0) -> Tensor:
     """e^(x/T) normalized along `axis`; `temperature` T (not in PyTorch) flattens (T > 1) or sharpens."""
     return Softmax.apply(input, axis=axis, temperature=float(temperature))
 
 
-def log_softmax(input, axis: int = -1, temperature: float = 1.0):
+def log_softmax(input, axis: int = -1, temperature: float = 1.0) -> Tensor:
     """log softmax(x / T) along `axis`, computed with the log-sum-exp trick."""
     return LogSoftmax.apply(input, axis=axis, temperature=float(temperature))
 
 
-def maxout(input, pieces: int, axis: int = -1):
+def maxout(input, pieces: int, axis: int = -1) -> Tensor:
     """Max over groups of `pieces` consecutive features along `axis` (not in PyTorch).
 
     Features ``[k*pieces, (k+1)*pieces)`` form group k, so axis size F becomes F // pieces.

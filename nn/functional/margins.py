@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd import Function
+from autograd import Function, Tensor
 
 from ._common import check_reduction, check_same_shape, labels_kept_integer, loss_scale, plain, reduce_loss
 
@@ -81,7 +81,7 @@ class MultilabelHingeLoss(Function):
         return ctx.slope * scale.reshape(scale.shape + (1,)), None
 
 
-def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=None, reduction: str = "mean"):
+def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=None, reduction: str = "mean") -> Tensor:
     """Multiclass hinge loss of scores (N, C) against integer labels, as torch's multi_margin_loss.
 
     Per item: Σ over classes j ≠ y of w[y] · max(0, margin - x[y] + x[j])^p, divided by C.
@@ -90,7 +90,7 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
                                  reduction=reduction)
 
 
-def multilabel_hinge_loss(input, target, margin: float = 1.0, reduction: str = "mean"):
+def multilabel_hinge_loss(input, target, margin: float = 1.0, reduction: str = "mean") -> Tensor:
     """Hinge loss for independent labels with targets ±1 (not in PyTorch).
 
     Per item (a row of L label scores s with targets y): (1/L) Σ_j max(0, margin - y_j s_j).

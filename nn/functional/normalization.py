@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 import autograd as ag
-from autograd import Function
+from autograd import Function, Tensor
 
 from ._common import plain
 
@@ -160,7 +160,7 @@ def _affine_or_identity(weight, bias, shape: tuple, dtype):
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training: bool = False,
-               momentum: float = 0.1, eps: float = 1e-5):
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Batch normalization of (N, C) or (N, C, L) inputs, exactly as torch.nn.functional.batch_norm.
 
     Training normalizes with the biased batch variance and, when running_mean/running_var are
@@ -173,7 +173,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                            training=bool(training), momentum=float(momentum), eps=float(eps))
 
 
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
     """Normalize each item over its trailing `normalized_shape` axes (torch.nn.functional.layer_norm)."""
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     weight, bias = _affine_or_identity(weight, bias, normalized_shape, plain(input).dtype)

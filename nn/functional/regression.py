@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd import Function
+from autograd import Function, Tensor
 
 from ._common import check_reduction, loss_scale, reduce_loss
 
@@ -75,16 +75,16 @@ class HuberLoss(Function):
         return _opposite_pair(ctx, ctx.xp.clip(x - target, -delta, delta) * scale)
 
 
-def mse_loss(input, target, reduction: str = "mean"):
+def mse_loss(input, target, reduction: str = "mean") -> Tensor:
     """Mean (or summed, or per-element) squared error (input - target)²."""
     return MseLoss.apply(input, target, reduction=reduction)
 
 
-def l1_loss(input, target, reduction: str = "mean"):
+def l1_loss(input, target, reduction: str = "mean") -> Tensor:
     """Mean (or summed, or per-element) absolute error |input - target|; gradient 0 where equal."""
     return L1Loss.apply(input, target, reduction=reduction)
 
 
-def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """Huber loss: 0.5 d² where |d| < delta, else delta (|d| - delta / 2), with d = input - target."""
     return HuberLoss.apply(input, target, reduction=reduction, delta=float(delta))

@@ -25,7 +25,7 @@ class Dropout(Function):
         return grad * ctx.mask  # the same kept-and-scaled mask: dropout is linear in x
 
 
-def dropout(input, p: float = 0.5, training: bool = True, generator=None):
+def dropout(input, p: float = 0.5, training: bool = True, generator=None) -> Tensor:
     """Inverted dropout: in training, zero each element with probability p and scale the rest by
     1 / (1 - p), so evaluation needs no rescaling; with training=False (or p = 0) return the input.
 

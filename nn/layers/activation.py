@@ -130,29 +130,26 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class Softmax(Module):
-    """exp(x / T) normalized to sum 1 along `axis` (T = temperature; 1 by default)."""
+class _AlongAxis(Module):
+    """An activation over the features along `axis`, at temperature T (1 by default)."""
 
     def __init__(self, axis: int = -1, temperature: float = 1.0):
         super().__init__()
         self.axis, self.temperature = axis, temperature
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}, temperature={self.temperature}"
+
+
+class Softmax(_AlongAxis):
+    """exp(x / T) normalized to sum 1 along `axis` (T = temperature; 1 by default)."""
 
     def forward(self, x):
         return F.softmax(x, self.axis, self.temperature)
 
-    def extra_repr(self) -> str:
-        return f"axis={self.axis}, temperature={self.temperature}"
 
-
-class LogSoftmax(Module):
+class LogSoftmax(_AlongAxis):
     """log of Softmax along `axis`, computed stably."""
-
-    def __init__(self, axis: int = -1, temperature: float = 1.0):
-        super().__init__()
-        self.axis, self.temperature = axis, temperature
 
     def forward(self, x):
         return F.log_softmax(x, self.axis, self.temperature)
-
-    def extra_repr(self) -> str:
-        return f"axis={self.axis}, temperature={self.temperature}"

@@ -32,17 +32,12 @@ class Adagrad(Optimizer):
         return state
 
     def step(self) -> None:
+        """One Adagrad step on every parameter that has a gradient."""
         for group in self.param_groups:
-            lr, lr_decay, weight_decay = group["lr"], group["lr_decay"], group["weight_decay"]
-            eps, maximize = group["eps"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = -p.grad.data if maximize else p.grad.data
+            lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
+            for p, grad in self._gradients(group):
                 state = self.state.get(p) or self._initial_state(p, group)
                 state["step"] += 1
-                if weight_decay != 0:
-                    grad = grad + weight_decay * p.data
                 step_lr = lr / (1 + (state["step"] - 1) * lr_decay)
                 total = state["sum"]
                 total += grad * grad

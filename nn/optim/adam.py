@@ -29,27 +29,18 @@ class Adam(Optimizer):
                                       amsgrad=amsgrad, maximize=maximize))
 
     def step(self) -> None:
+        """One Adam (AdamW) step on every parameter that has a gradient."""
         decoupled = self.decoupled_weight_decay
         for group in self.param_groups:
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = -p.grad.data if maximize else p.grad.data
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = {"step": 0, "exp_avg": np.zeros_like(p.data),
-                                             "exp_avg_sq": np.zeros_like(p.data)}
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = np.zeros_like(p.data)
+            weight_decay, amsgrad = group["weight_decay"], group["amsgrad"]
+            buffers = ("exp_avg", "exp_avg_sq") + ("max_exp_avg_sq",) * bool(amsgrad)
+            for p, grad in self._gradients(group, l2_weight_decay=not decoupled):
+                state = self._state_of(p, *buffers)
                 state["step"] += 1
                 step = state["step"]
-                if weight_decay != 0:
-                    if decoupled:
-                        p.data *= 1 - lr * weight_decay
-                    else:
-                        grad = grad + weight_decay * p.data
+                if decoupled and weight_decay != 0:
+                    p.data *= 1 - lr * weight_decay
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 # one scratch array serves each moment update in turn (the hot path allocates little)
                 scratch = np.subtract(grad, exp_avg)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -61,12 +61,26 @@ class Optimizer:
                     p.grad.data.fill(0)
 
     def step(self) -> None:
+        """Update every parameter that has a gradient by one step of the optimizer's rule."""
         raise NotImplementedError
 
-    def _state_of(self, p: Tensor) -> dict:
+    def _gradients(self, group: dict, l2_weight_decay: bool = True) -> Iterator[tuple[Tensor, np.ndarray]]:
+        """(p, g) for each parameter of `group` that has a gradient, as torch's update rules read it:
+        g negated under `maximize`, then (unless `l2_weight_decay` is False) g + weight_decay·p."""
+        maximize, weight_decay = group["maximize"], group.get("weight_decay", 0)
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            grad = -p.grad.data if maximize else p.grad.data
+            if l2_weight_decay and weight_decay != 0:
+                grad = grad + weight_decay * p.data  # a new array: p.grad itself stays untouched
+            yield p, grad
+
+    def _state_of(self, p: Tensor, *buffers: str) -> dict:
+        """p's state, created at its first step as a step count and one zero array per buffer name."""
         state = self.state.get(p)
         if state is None:
-            state = self.state[p] = {}
+            state = self.state[p] = {"step": 0, **{name: np.zeros_like(p.data) for name in buffers}}
         return state
 
     # ----- checkpoints ------------------------------------------------------------------

@@ -23,23 +23,14 @@ class RMSprop(Optimizer):
                                       momentum=momentum, centered=centered, maximize=maximize))
 
     def step(self) -> None:
+        """One RMSprop step on every parameter that has a gradient."""
         for group in self.param_groups:
-            lr, alpha, eps, weight_decay = group["lr"], group["alpha"], group["eps"], group["weight_decay"]
-            momentum, centered, maximize = group["momentum"], group["centered"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = -p.grad.data if maximize else p.grad.data
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = {"step": 0, "square_avg": np.zeros_like(p.data)}
-                    if momentum > 0:
-                        state["momentum_buffer"] = np.zeros_like(p.data)
-                    if centered:
-                        state["grad_avg"] = np.zeros_like(p.data)
+            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+            momentum, centered = group["momentum"], group["centered"]
+            buffers = ("square_avg",) + ("momentum_buffer",) * (momentum > 0) + ("grad_avg",) * bool(centered)
+            for p, grad in self._gradients(group):
+                state = self._state_of(p, *buffers)
                 state["step"] += 1
-                if weight_decay != 0:
-                    grad = grad + weight_decay * p.data
                 square_avg = state["square_avg"]
                 square_avg *= alpha
                 square_avg += (1 - alpha) * grad * grad

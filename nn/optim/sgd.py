@@ -22,21 +22,13 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
 
     def step(self) -> None:
+        """One SGD step on every parameter that has a gradient."""
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-            weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = -p.grad.data if maximize else p.grad.data
-                if weight_decay != 0:
-                    decayed = p.data * weight_decay
-                    decayed += grad
-                    grad = decayed
+            nesterov = group["nesterov"]
+            for p, grad in self._gradients(group):
                 if momentum != 0:
-                    state = self.state.get(p)
-                    if state is None:
-                        state = self.state[p] = {}
+                    state = self.state.setdefault(p, {})
                     buffer = state.get("momentum_buffer")
                     if buffer is None:
                         buffer = state["momentum_buffer"] = grad.copy()
