@@ -1,10 +1,9 @@
-"""Reverse-mode engine: topological order, gradient accumulation, un-broadcasting, graph freeing."""
+"""Reverse-mode engine: node ordering, gradient accumulation, un-broadcasting, graph freeing."""
 from __future__ import annotations
 
 import gc
 import heapq
 import sys
-import weakref
 
 import numpy as np
 
@@ -88,10 +87,6 @@ def _graph_backward(node: Function, grad):
         out = composite(*inputs, **node.params)
     grads = iter(grad_of([out], wanted, [grad], retain_graph=True, create_graph=True))
     return tuple(next(grads) if need else None for need in node.needs_input_grad)
-
-
-def _as_tuple(grads):
-    return grads if isinstance(grads, tuple) else (grads,)
 
 
 def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capture=None):
@@ -185,7 +180,8 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
         if leaf._hooks:
             grad = _run_tensor_hooks(leaf._hooks, grad, None, create_graph, "leaf tensor")
         if create_graph:
-            _accumulate_leaf(leaf, grad, create_graph)
+            new = grad if isinstance(grad, Tensor) else Tensor._make(grad, None)
+            leaf.grad = new if leaf.grad is None else leaf.grad + new  # a differentiable sum
             continue
         if id(grad) in owned or (grad.base is not None and not _exclusive_view(grad)):
             grad = grad.copy()  # .grad owns its buffer: never shared with another gradient
@@ -223,15 +219,6 @@ def _run_tensor_hooks(hooks, grad, retained, create_graph, where):
     return as_tensor if create_graph else as_tensor.data
 
 
-def _accumulate_leaf(leaf, grad, create_graph: bool) -> None:
-    if create_graph:
-        new = grad if isinstance(grad, Tensor) else Tensor._make(grad, None)
-        leaf.grad = new if leaf.grad is None else leaf.grad + new
-    else:
-        data = grad.data if isinstance(grad, Tensor) else grad
-        leaf.grad = Tensor._make(data if leaf.grad is None else leaf.grad.data + data, None)
-
-
 def backward(tensor, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
     """Accumulate d(tensor)/d(leaf) into every leaf's `.grad`."""
     grad = _root_grad(tensor, grad, "backward", create_graph)
@@ -241,8 +228,7 @@ def backward(tensor, grad=None, retain_graph: bool = False, create_graph: bool =
 def grad_of(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False):
     """Gradients of `outputs` with respect to `inputs`, returned without touching `.grad`."""
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    single = isinstance(inputs, Tensor)
-    inputs = [inputs] if single else list(inputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     grad_outputs = [_root_grad(o, g, "grad", create_graph) for o, g in zip(outputs, grad_outputs)]
@@ -278,7 +264,3 @@ def _root_grad(tensor, grad, where: str, create_graph: bool):
     if create_graph:
         return grad if isinstance(grad, Tensor) else Tensor._make(data, None)
     return data.astype(tensor.dtype, copy=True)
-
-
-def retain_weakly(tensor):
-    return weakref.ref(tensor)

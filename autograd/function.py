@@ -182,8 +182,8 @@ class Function:
 def _with_constants(inputs, arrays) -> list:
     """Arrays for the non-Tensor operands, in the dtype of the Tensor operands (floats preferred)."""
     like = None
-    for a in arrays:
-        if isinstance(a, np.ndarray) and (like is None or (like.kind != "f" and a.dtype.kind == "f")):
+    for x, a in zip(inputs, arrays):
+        if isinstance(x, Tensor) and (like is None or (like.kind != "f" and a.dtype.kind == "f")):
             like = a.dtype
     return [a if isinstance(x, Tensor) else as_operand(x, like) for x, a in zip(inputs, arrays)]
 

@@ -1,6 +1,8 @@
 """The Tensor: an ndarray, a gradient, and the op that made it."""
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from . import engine, function
@@ -145,7 +147,7 @@ class Tensor:
     def retain_grad(self) -> None:
         """Keep `.grad` for this non-leaf tensor after backward."""
         if self.grad_fn is not None:
-            self.grad_fn.retained = engine.retain_weakly(self)
+            self.grad_fn.retained = weakref.ref(self)  # weak: the node must not keep its output alive
 
     # ----- operators (one-line delegations to ops) --------------------------------------
     def __add__(self, other): return _ops.add(self, other)
