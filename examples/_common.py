@@ -5,6 +5,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -13,6 +14,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from gradsight.claims import ClaimResult, format_claims, format_table  # noqa: E402
 
+if TYPE_CHECKING:
+    import numpy as np
+    from graphviz import Digraph
+    from matplotlib.figure import Figure
+
+    from autograd import Tensor
+    from nn import Module, Parameter, Sequential
+    from nn.optim import Optimizer
+    from viz import Monitor
+
 # progress bars (viz.progress, tqdm) for standalone full-size runs in a terminal; off in the tour and tests
 SHOW_PROGRESS = False
 
@@ -20,7 +31,7 @@ __all__ = ["ClaimResult", "plt", "claim", "print_table", "save_figure", "save_gr
            "digits", "train", "evaluate", "activation_outputs"]
 
 
-def claim(key: str, text: str, measured: str, holds, **values) -> ClaimResult:
+def claim(key: str, text: str, measured: str, holds: bool | np.bool_, **values: Any) -> ClaimResult:
     """A ClaimResult whose raw numbers are converted to plain Python (for JSON and tests)."""
     return ClaimResult(key, text, measured, bool(holds), {k: _plain(v) for k, v in values.items()})
 
@@ -40,7 +51,7 @@ def print_table(title: str, header: list[str], rows: list[list]) -> None:
     print(f"\n{title}\n{format_table([[str(c) for c in row] for row in rows], header)}")
 
 
-def save_figure(fig, out_dir: Path, name: str) -> Path:
+def save_figure(fig: Figure, out_dir: Path, name: str) -> Path:
     """Write a matplotlib figure as PNG into `out_dir` and close it."""
     path = Path(out_dir) / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,7 +62,7 @@ def save_figure(fig, out_dir: Path, name: str) -> Path:
     return path
 
 
-def save_graph(digraph, out_dir: Path, name: str, formats=("svg",)) -> list[Path]:
+def save_graph(digraph: Digraph, out_dir: Path, name: str, formats: tuple[str, ...] = ("svg",)) -> list[Path]:
     """Render a graphviz.Digraph with the system `dot` into `out_dir` (SVG by default)."""
     paths = []
     for fmt in formats:
@@ -77,7 +88,9 @@ def main_for(run: Callable, experiment: str, description: str) -> None:
 
 
 # ----- models, data and a training loop shared by the experiments ------------------------
-def mlp(sizes: list[int], activation, generator, initializer=None, bias: float | None = None, batch_norm=False):
+def mlp(sizes: list[int], activation: Callable[[], Module], generator: np.random.Generator | int | None,
+        initializer: Callable[[Parameter, np.random.Generator | int | None], Any] | None = None,
+        bias: float | None = None, batch_norm: bool = False) -> Sequential:
     """Sequential of Linear layers with `activation()` after every hidden one.
 
     `initializer(weight, generator)` replaces PyTorch's default weight init, `bias` sets every
@@ -100,7 +113,7 @@ def mlp(sizes: list[int], activation, generator, initializer=None, bias: float |
     return nn.Sequential(*layers)
 
 
-def digits(seed: int = 0, test_size: float = 0.25):
+def digits(seed: int = 0, test_size: float = 0.25) -> list[np.ndarray]:
     """The shipped 8x8 digits split into (x_train, x_test, y_train, y_test), stratified and seeded."""
     import nn
 
@@ -108,7 +121,8 @@ def digits(seed: int = 0, test_size: float = 0.25):
     return nn.data.train_test_split(x, y, test_size=test_size, seed=seed, stratify=y)
 
 
-def evaluate(model, x, y, loss_fn=None) -> tuple[float, float]:
+def evaluate(model: Module, x: np.ndarray, y: np.ndarray,
+             loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None) -> tuple[float, float]:
     """(accuracy, mean loss) of a classifier on a whole data set, in eval mode without a graph."""
     import autograd as ag
     import nn.functional as F
@@ -122,8 +136,9 @@ def evaluate(model, x, y, loss_fn=None) -> tuple[float, float]:
     return F.accuracy(logits, y), loss
 
 
-def train(model, x, y, steps: int, optimizer, batch_size: int = 64, seed: int = 0, every: int = 0,
-          callback=None, loss_fn=None, monitor=None) -> list[float]:
+def train(model: Module, x: np.ndarray, y: np.ndarray, steps: int, optimizer: Optimizer, batch_size: int = 64,
+          seed: int = 0, every: int = 0, callback: Callable[[int, Module], Any] | None = None,
+          loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None, monitor: Monitor | None = None) -> list[float]:
     """Mini-batch training for exactly `steps` steps; returns the training loss of every step.
 
     `callback(step, model)` runs before step 0 and after every `every` steps (and the last);
@@ -158,7 +173,7 @@ def train(model, x, y, steps: int, optimizer, batch_size: int = 64, seed: int = 
     return losses
 
 
-def activation_outputs(model, x) -> list[tuple[str, object, object]]:
+def activation_outputs(model: Module, x: np.ndarray) -> list[tuple[str, Module, np.ndarray]]:
     """(module path, module, output array) of every activation module of `model` on inputs `x`, no graph."""
     import autograd as ag
     from viz.health import activation_kind

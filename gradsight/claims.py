@@ -19,10 +19,12 @@ class ClaimResult:
     values: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
+        """The fields as a plain dict (for the tour's JSON file)."""
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> ClaimResult:
+        """Rebuild a result from what `to_dict` wrote."""
         return cls(data["key"], data["claim"], data["measured"], bool(data["holds"]), dict(data.get("values", {})))
 
 

@@ -16,6 +16,7 @@ def _numbers(text: str) -> list[int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `gradsight` command and its `tour` subcommand."""
     parser = argparse.ArgumentParser(prog="gradsight", description="gradsight: autodiff you can see.")
     commands = parser.add_subparsers(dest="command", required=True)
     tour = commands.add_parser("tour", help="run the lectures' experiments and write their figures and one HTML page")
@@ -57,6 +58,7 @@ def tour_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line `argv` (sys.argv[1:] when None) and return the exit status."""
     args = build_parser().parse_args(argv)
     if args.command == "tour":
         return tour_command(args)

@@ -12,6 +12,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from .claims import ClaimResult, format_table, verdict
 
@@ -57,7 +58,7 @@ def discover(folder: Path) -> dict[int, Path]:
     return found
 
 
-def load_experiment(path: Path):
+def load_experiment(path: Path) -> ModuleType:
     """Import an experiment script as a module (its folder goes on sys.path for `_common`)."""
     folder = str(path.parent)
     if folder not in sys.path:

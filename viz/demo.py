@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 import autograd as ag
 
+if TYPE_CHECKING:
+    from nn import Module
 
-def pathologies():
+    from .monitor import Monitor
+
+
+def pathologies() -> tuple[Module, ag.Tensor]:
     """A net whose picture must show 'saturated', 'dead 100%' and 'vanishing'."""
     import nn
     import nn.functional as F
@@ -35,7 +41,7 @@ def pathologies():
     return model, loss
 
 
-def log_zero():
+def log_zero() -> tuple[dict[str, ag.Tensor], ag.Tensor]:
     """sigmoid(-1000) is exactly 0, log(0) = -Inf, and backward turns it into NaN."""
     w = ag.tensor(np.array([[1.0, -2.0], [0.5, 1.0]], np.float32), requires_grad=True)
     b = ag.tensor(np.array([-1000.0, 0.0], np.float32), requires_grad=True)
@@ -45,7 +51,7 @@ def log_zero():
     return {"w": w, "b": b}, loss
 
 
-def deep_mlp(depth: int = 50, steps: int = 20):
+def deep_mlp(depth: int = 50, steps: int = 20) -> tuple[Module, Monitor]:
     """A 50-layer ReLU MLP trained for a few steps under a Monitor."""
     import nn
     import nn.functional as F
@@ -76,6 +82,7 @@ def deep_mlp(depth: int = 50, steps: int = 20):
 
 
 def main(out: str = "viz-demo") -> None:
+    """Write every example picture, the plots and the report into the folder `out`."""
     from . import plots
     from .render_graph import draw_graph
     from .render_model import draw_model

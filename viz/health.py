@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 # Activation families, by normalized name (lower case, no underscores): op names and module names
 # alike, so "leaky_relu" (an op) and "LeakyReLU" (a module) land in the same family.
@@ -73,9 +74,11 @@ class GradStats:
 
     @property
     def finite(self) -> bool:
+        """True when the gradient holds no NaN and no Inf."""
         return self.nan_count == 0 and self.inf_count == 0
 
     def to_dict(self) -> dict:
+        """The fields as a plain dict (for JSON export)."""
         return asdict(self)
 
 
@@ -93,6 +96,7 @@ class ValueStats:
     inf_count: int
 
     def to_dict(self) -> dict:
+        """The fields as a plain dict (for JSON export)."""
         return asdict(self)
 
 
@@ -126,6 +130,7 @@ class ActivationStats:
         return words
 
     def to_dict(self) -> dict:
+        """The fields as a plain dict (for JSON export)."""
         return asdict(self)
 
 
@@ -172,7 +177,7 @@ def _finite_float64(array: np.ndarray) -> tuple[np.ndarray, int, int]:
     return flat[finite].astype(np.float64), nan_count, int(flat.size - finite.sum() - nan_count)
 
 
-def gradient_stats(array) -> GradStats:
+def gradient_stats(array: ArrayLike) -> GradStats:
     """RMS, L2 norm, max |g|, fraction of exact zeros and NaN/Inf counts of a gradient."""
     array = np.asarray(array)
     return _gradient_stats(array, *_finite_float64(array))
@@ -193,7 +198,7 @@ def _gradient_stats(array: np.ndarray, values: np.ndarray, nan_count: int, inf_c
     )
 
 
-def value_stats(array) -> ValueStats:
+def value_stats(array: ArrayLike) -> ValueStats:
     """Mean, std, range and fraction positive of forward values (over the finite elements)."""
     array = np.asarray(array)
     return _value_stats(array, *_finite_float64(array))
@@ -229,7 +234,8 @@ def units_view(array: np.ndarray) -> np.ndarray:
     return np.moveaxis(array, 1, -1).reshape(-1, array.shape[1])
 
 
-def activation_stats(name: str, output, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> ActivationStats | None:
+def activation_stats(name: str, output: ArrayLike,
+                     thresholds: Thresholds = DEFAULT_THRESHOLDS) -> ActivationStats | None:
     """Unit health of the output of the activation called `name` (op or module name); None otherwise."""
     kind = activation_kind(name)
     if kind is None:
@@ -254,7 +260,7 @@ def activation_stats(name: str, output, thresholds: Thresholds = DEFAULT_THRESHO
     return stats
 
 
-def histogram(array, bins: int = 60) -> tuple[np.ndarray, np.ndarray] | None:
+def histogram(array: ArrayLike, bins: int = 60) -> tuple[np.ndarray, np.ndarray] | None:
     """Counts and bin edges over the finite elements (None when there are none)."""
     return _histogram(_finite_float64(np.asarray(array))[0], bins)
 

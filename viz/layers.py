@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,11 @@ from .health import (
     normalized_name,
 )
 
+if TYPE_CHECKING:
+    from nn import Module
+
+    from .trace import Trace
+
 
 @dataclass
 class ParamStats:
@@ -30,6 +36,7 @@ class ParamStats:
     update_ratio: float | None = None  # ‖W_after - W_before‖ / ‖W_before‖ over the step
 
     def to_dict(self) -> dict:
+        """The fields as a plain dict (for JSON export), the gradient's statistics nested."""
         return {"name": self.name, "shape": list(self.shape), "value_norm": self.value_norm,
                 "value_rms": self.value_rms, "grad": None if self.grad is None else self.grad.to_dict(),
                 "update_ratio": self.update_ratio}
@@ -66,6 +73,7 @@ class LayerStats:
         return math.sqrt(sum(n * n for n in norms)) if norms else None
 
     def to_dict(self, histograms: bool = False) -> dict:
+        """The record as a plain dict (for JSON export); histograms as lists when asked for."""
         data = {
             "layer": self.name, "kind": self.kind, "shape": list(self.shape),
             "value": None if self.value is None else self.value.to_dict(),
@@ -119,7 +127,8 @@ def diagnose_layers(layers: list[LayerStats], thresholds: Thresholds) -> None:
         layer.flags = flags
 
 
-def parameter_stats(name: str, data: np.ndarray, grad, before: np.ndarray | None = None) -> ParamStats:
+def parameter_stats(name: str, data: np.ndarray, grad: np.ndarray | None,
+                    before: np.ndarray | None = None) -> ParamStats:
     """Statistics of one parameter; `before` is its value before the step (for the update ratio)."""
     from .health import gradient_stats
 
@@ -136,7 +145,7 @@ def parameter_stats(name: str, data: np.ndarray, grad, before: np.ndarray | None
                       grad=None if grad is None else gradient_stats(grad), update_ratio=ratio)
 
 
-def layer_modules(model) -> list[tuple[str, object]]:
+def layer_modules(model: Module) -> list[tuple[str, Module]]:
     """The modules a layer view shows: leaves of the module tree, and modules owning parameters."""
     chosen = []
     for name, module in model.named_modules():
@@ -147,7 +156,7 @@ def layer_modules(model) -> list[tuple[str, object]]:
     return chosen
 
 
-def layers_from_trace(traced, model, thresholds: Thresholds) -> list[LayerStats]:
+def layers_from_trace(traced: Trace, model: Module, thresholds: Thresholds) -> list[LayerStats]:
     """Read per-layer statistics off a trace: each module's output is the last op that uses its
     parameters; a parameter-free module (ReLU) is the next op of the same name in data-flow order.
     Exact for Sequential-style models; a Monitor (forward hooks) is exact for any model."""

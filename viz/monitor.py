@@ -6,7 +6,9 @@ import csv
 import json
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,6 +16,12 @@ from autograd import Tensor, is_grad_enabled
 
 from .health import DEFAULT_THRESHOLDS, Thresholds, summarize_gradient, summarize_output
 from .layers import LayerStats, diagnose_layers, layer_modules, parameter_stats
+
+if TYPE_CHECKING:
+    from graphviz import Digraph
+    from matplotlib.figure import Figure
+
+    from nn import Module
 
 
 @dataclass
@@ -25,6 +33,7 @@ class StepRecord:
     layers: list[LayerStats] = field(default_factory=list)
 
     def layer(self, name: str) -> LayerStats:
+        """The record of the layer named `name` (its module path) at this step."""
         for layer in self.layers:
             if layer.name == name:
                 return layer
@@ -49,8 +58,8 @@ class Monitor:
     Disable with `monitor.enabled = False` or `with monitor.paused():`; `remove()` unhooks.
     """
 
-    def __init__(self, model, *, every: int = 1, histograms: bool = True, bins: int = 60,
-                 thresholds: Thresholds | None = None, enabled: bool = True):
+    def __init__(self, model: Module, *, every: int = 1, histograms: bool = True, bins: int = 60,
+                 thresholds: Thresholds | None = None, enabled: bool = True) -> None:
         if not hasattr(model, "named_modules"):
             raise TypeError(f"Monitor: expected a Module, got {type(model).__name__}")
         if every < 1:
@@ -77,16 +86,18 @@ class Monitor:
     # ----- switching --------------------------------------------------------------------
     @property
     def enabled(self) -> bool:
+        """Whether forward passes and steps are being recorded now."""
         return self._enabled
 
     @enabled.setter
     def enabled(self, value: bool) -> None:
+        """Switch recording on (snapshotting the weights for the next update ratio) or off."""
         if value and not self._enabled:
             self._snapshot()
         self._enabled = bool(value)
 
     @contextlib.contextmanager
-    def paused(self):
+    def paused(self) -> Iterator[Monitor]:
         """Record nothing inside the block (an evaluation pass, say)."""
         previous, self._enabled = self._enabled, False
         try:
@@ -103,7 +114,7 @@ class Monitor:
     def __enter__(self) -> Monitor:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.remove()
 
     # ----- hooks ------------------------------------------------------------------------
@@ -145,7 +156,7 @@ class Monitor:
         self._before = {full: param.data.copy() for params in self._owned.values() for full, param in params}
 
     # ----- steps ------------------------------------------------------------------------
-    def step(self, loss=None) -> StepRecord | None:
+    def step(self, loss: Tensor | float | None = None) -> StepRecord | None:
         """Close the current step (call it after optimizer.step()); returns its record if recorded."""
         record = None
         if self._enabled and self._step % self.every == 0 and self._current:
@@ -166,6 +177,7 @@ class Monitor:
 
     @property
     def steps(self) -> list[int]:
+        """The training step numbers that were recorded, in order."""
         return [record.step for record in self.records]
 
     def record(self, step: int | None = None) -> StepRecord:
@@ -180,6 +192,7 @@ class Monitor:
         raise KeyError(f"Monitor: step {step} was not recorded; recorded steps: {_span(self.steps)}")
 
     def layers(self, step: int | None = None) -> list[LayerStats]:
+        """The layer records of training step `step` (the latest when None)."""
         return self.record(step).layers
 
     def history(self, metric: str) -> dict[str, tuple[list[int], list[float]]]:
@@ -200,38 +213,39 @@ class Monitor:
         return series
 
     # ----- pictures (delegations) -------------------------------------------------------
-    def draw(self, step: int | None = None, **options):
+    def draw(self, step: int | None = None, **options: Any) -> Digraph:
         """The layer view of a recorded step (see viz.draw_model)."""
         from .render_model import draw_model
 
         return draw_model(self, step=step, **options)
 
-    def plot_histograms(self, step: int | None = None, path=None, **options):
+    def plot_histograms(self, step: int | None = None, path: str | os.PathLike | None = None,
+                        **options: Any) -> Figure:
         """viz.plot_histograms of this monitor's records (a matplotlib Figure)."""
         from .plots import plot_histograms
 
         return plot_histograms(self, step=step, path=path, **options)
 
-    def plot_grad_norms(self, path=None, **options):
+    def plot_grad_norms(self, path: str | os.PathLike | None = None, **options: Any) -> Figure:
         """viz.plot_grad_norms of this monitor's records (a matplotlib Figure)."""
         from .plots import plot_grad_norms
 
         return plot_grad_norms(self, path=path, **options)
 
-    def plot_dead_fraction(self, path=None, **options):
+    def plot_dead_fraction(self, path: str | os.PathLike | None = None, **options: Any) -> Figure:
         """viz.plot_dead_fraction of this monitor's records (a matplotlib Figure)."""
         from .plots import plot_dead_fraction
 
         return plot_dead_fraction(self, path=path, **options)
 
-    def plot_update_ratios(self, path=None, **options):
+    def plot_update_ratios(self, path: str | os.PathLike | None = None, **options: Any) -> Figure:
         """viz.plot_update_ratios of this monitor's records (a matplotlib Figure)."""
         from .plots import plot_update_ratios
 
         return plot_update_ratios(self, path=path, **options)
 
     # ----- export -----------------------------------------------------------------------
-    def to_jsonl(self, path, histograms: bool = False) -> str:
+    def to_jsonl(self, path: str | os.PathLike, histograms: bool = False) -> str:
         """Write one JSON object per layer per recorded step (NaN as null, ±Inf as strings)."""
         path = os.fspath(path)
         with open(path, "w", encoding="utf-8") as file:
@@ -241,7 +255,7 @@ class Monitor:
                     file.write(json.dumps(_plain(row), allow_nan=False) + "\n")
         return path
 
-    def to_csv(self, path) -> str:
+    def to_csv(self, path: str | os.PathLike) -> str:
         """Write one flat row per layer per recorded step (the weight's statistics for parameters)."""
         path = os.fspath(path)
         with open(path, "w", newline="", encoding="utf-8") as file:

@@ -5,7 +5,18 @@ Every function returns a `matplotlib.figure.Figure` (no pyplot state is touched)
 """
 from __future__ import annotations
 
+import os
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from nn import Module
+
+    from .monitor import Monitor
+    from .trace import Trace
 
 MAX_LEGEND = 12  # beyond this many lines, colour encodes depth and a colour bar replaces the legend
 
@@ -60,8 +71,8 @@ def _density(histogram):
     return (edges[:-1] + edges[1:]) / 2, counts / (total * widths) if total else counts
 
 
-def plot_histograms(monitor, step: int | None = None, path=None, layers: list[str] | None = None,
-                    max_layers: int = 8):
+def plot_histograms(monitor: Monitor, step: int | None = None, path: str | os.PathLike | None = None,
+                    layers: list[str] | None = None, max_layers: int = 8) -> Figure:
     """Activation and gradient histograms side by side, one line per layer (the initialization
     figure of the lectures). By default the activation layers (ReLU, tanh, ...) are shown, or
     every layer when there are none; at most `max_layers`, spread through the depth."""
@@ -133,7 +144,7 @@ def _finish_series(figure, axis, title: str, ylabel: str, count: int, empty: str
         _depth_bar(figure, axis, count)
 
 
-def plot_grad_norms(monitor, path=None, outputs: bool = False):
+def plot_grad_norms(monitor: Monitor, path: str | os.PathLike | None = None, outputs: bool = False) -> Figure:
     """Gradient norm per layer over the recorded steps, on a log scale (parameters' gradients,
     or with outputs=True the gradients of the layer outputs)."""
     metric = "output_grad_norm" if outputs else "grad_norm"
@@ -142,7 +153,7 @@ def plot_grad_norms(monitor, path=None, outputs: bool = False):
                         path, log=True)
 
 
-def plot_dead_fraction(monitor, path=None):
+def plot_dead_fraction(monitor: Monitor, path: str | os.PathLike | None = None) -> Figure:
     """Dead ReLU units and saturated sigmoid/tanh outputs, per layer, over the recorded steps."""
     dead = monitor.history("dead_fraction")
     saturated = monitor.history("saturated_fraction")
@@ -159,13 +170,13 @@ def plot_dead_fraction(monitor, path=None):
     return _finish(figure, path)
 
 
-def plot_update_ratios(monitor, path=None):
+def plot_update_ratios(monitor: Monitor, path: str | os.PathLike | None = None) -> Figure:
     """log10 of each layer's update-to-data ratio ‖ΔW‖/‖W‖ per step, with the 1e-3 guide line."""
     return _series_plot(monitor, "update_ratio", "update-to-data ratio ‖ΔW‖/‖W‖ of each weight (log scale)",
                         "ratio", path, log=True, guide=1e-3)
 
 
-def plot_grad_flow(source, path=None):
+def plot_grad_flow(source: Module | Trace, path: str | os.PathLike | None = None) -> Figure:
     """Per-parameter gradient RMS and max |g| as bars on a LOG scale, input to output: the
     familiar "gradient flow" plot without the linear axis that hides vanishing gradients.
     source: a model (its parameters' `.grad`) or a Trace."""
@@ -192,7 +203,7 @@ def plot_grad_flow(source, path=None):
     return _finish(figure, path)
 
 
-def figure_to_png(figure) -> bytes:
+def figure_to_png(figure: Figure) -> bytes:
     """PNG bytes of a figure (for embedding in a report)."""
     import io
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
 
 
 class Progress:
@@ -14,7 +15,7 @@ class Progress:
     """
 
     def __init__(self, iterable: Iterable | None = None, total: int | None = None, desc: str = "",
-                 enabled: bool = True, file=None, use_tqdm: bool | None = None):
+                 enabled: bool = True, file: IO[str] | None = None, use_tqdm: bool | None = None) -> None:
         if iterable is None and total is None:
             raise ValueError("progress: give an iterable or a total")
         self.iterable = range(total) if iterable is None else iterable
@@ -36,7 +37,7 @@ class Progress:
         self._next_line = 0
         self._started = time.perf_counter()
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         try:
             for item in self.iterable:
                 yield item
@@ -56,6 +57,7 @@ class Progress:
             self._bar.set_postfix({k: _short(v) for k, v in self.stats.items()}, refresh=False)
 
     def update(self, n: int = 1) -> None:
+        """Count `n` more items done and redraw the bar (or print a line when it is due)."""
         self.count += n
         if not self.enabled:
             return
@@ -73,6 +75,7 @@ class Progress:
         print(f"{self.desc + ' ' if self.desc else ''}{done}  {elapsed:.1f}s  {numbers}".rstrip(), file=self.file)
 
     def close(self) -> None:
+        """Close the tqdm bar, if any; safe to call twice."""
         if self._bar is not None:
             self._bar.close()
             self._bar = None
@@ -80,7 +83,7 @@ class Progress:
     def __enter__(self) -> Progress:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
@@ -89,6 +92,6 @@ def _short(value) -> str:
 
 
 def progress(iterable: Iterable | None = None, total: int | None = None, desc: str = "",
-             enabled: bool = True, file=None, use_tqdm: bool | None = None) -> Progress:
+             enabled: bool = True, file: IO[str] | None = None, use_tqdm: bool | None = None) -> Progress:
     """Wrap a training loop: `for step in (bar := viz.progress(range(1000), desc="train")): ...`."""
     return Progress(iterable, total, desc, enabled, file, use_tqdm)

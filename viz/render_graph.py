@@ -1,9 +1,18 @@
 """`draw_graph`: the computation graph as a Graphviz picture coloured by gradient flow."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from .health import Thresholds, percent
 from .style import FONT, fmt, import_graphviz, legend_label, node_style
 from .trace import Node, Trace, trace
+
+if TYPE_CHECKING:
+    from graphviz import Digraph
+
+    from autograd import Tensor
+    from nn import Module
 
 DEFAULT_MAX_NODES = 2000  # dot lays out ~2000 nodes in a few seconds; beyond, use the layer view
 
@@ -12,9 +21,10 @@ class GraphTooLargeError(ValueError):
     """Raised when a graph has too many nodes for Graphviz to lay out in seconds."""
 
 
-def draw_graph(root, model=None, *, names=None, thresholds: Thresholds | None = None, gradients: str = "none",
+def draw_graph(root: Tensor | Trace, model: Module | None = None, *, names: Mapping[str, Tensor] | None = None,
+               thresholds: Thresholds | None = None, gradients: str = "none",
                max_nodes: int | None = DEFAULT_MAX_NODES, constants: bool = True, legend: bool = True,
-               title: str | None = None, rankdir: str = "TB"):
+               title: str | None = None, rankdir: str = "TB") -> Digraph:
     """Draw the graph behind `root` (a Tensor, or a Trace from `viz.trace`) as a `graphviz.Digraph`.
 
     Data flows from top to bottom: inputs and parameters first, the root (the loss) last.

@@ -3,10 +3,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .health import Thresholds, percent
 from .layers import LayerStats, layers_from_trace
 from .style import FONT, fmt, import_graphviz, legend_label, node_style
+
+if TYPE_CHECKING:
+    from graphviz import Digraph
+
+    from autograd import Tensor
+    from nn import Module
+
+    from .monitor import Monitor
+    from .trace import Trace
 
 
 @dataclass
@@ -22,9 +32,9 @@ class _Box:
         return [flag for layer in self.layers for flag in layer.flags]
 
 
-def draw_model(source, loss=None, *, step: int | None = None, thresholds: Thresholds | None = None,
-               merge_activations: bool = True, collapse: bool = False, columns: int | None = None,
-               legend: bool = True, title: str | None = None):
+def draw_model(source: Monitor | Module, loss: Tensor | Trace | None = None, *, step: int | None = None,
+               thresholds: Thresholds | None = None, merge_activations: bool = True, collapse: bool = False,
+               columns: int | None = None, legend: bool = True, title: str | None = None) -> Digraph:
     """Draw the layer view as a `graphviz.Digraph`: one box per layer, in data-flow order.
 
     source: a `viz.Monitor` (draws recorded step `step`, the latest by default), or a model

@@ -4,9 +4,17 @@ from __future__ import annotations
 import base64
 import html
 import os
+from typing import TYPE_CHECKING
 
 from .health import DEFAULT_THRESHOLDS, percent
 from .style import fmt
+
+if TYPE_CHECKING:
+    from autograd import Tensor
+    from nn import Module
+
+    from .monitor import Monitor
+    from .trace import Trace
 
 _CSS = """
 body { font-family: Helvetica, Arial, sans-serif; margin: 24px; color: #252525; max-width: 1800px; }
@@ -70,7 +78,8 @@ def _problems(layers, traced) -> str:
     return "<ul>" + "".join(f"<li>{line}</li>" for line in shown) + more + "</ul>"
 
 
-def report(path, *, model=None, loss=None, monitor=None, trace=None, step: int | None = None,
+def report(path: str | os.PathLike, *, model: Module | None = None, loss: Tensor | None = None,
+           monitor: Monitor | None = None, trace: Trace | None = None, step: int | None = None,
            title: str = "gradsight report", max_nodes: int | None = None) -> str:
     """Write a self-contained HTML page to `path` and return the path.
 

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import html
 import math
+from typing import TYPE_CHECKING
 
 from .health import Thresholds
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 # gradient RMS relative to the largest of its family, log scale: strong green = full flow,
 # fading to pale yellow as it weakens; below the vanishing threshold the style changes entirely
@@ -92,7 +96,7 @@ def legend_label(thresholds: Thresholds, reference: str) -> str:
     )
 
 
-def import_graphviz():
+def import_graphviz() -> ModuleType:
     """The graphviz package, imported only when a picture is drawn."""
     try:
         import graphviz

@@ -9,8 +9,9 @@ gradients are read from `.grad` whenever the trace is looked at. Nothing here dr
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,10 @@ from .health import (
     gradient_stats,
     value_stats,
 )
+
+if TYPE_CHECKING:
+    from autograd import Function, Tensor
+    from nn import Module
 
 RECOMPUTE_LIMIT = 10_000_000  # elements; larger outputs are not recomputed for their values
 
@@ -51,6 +56,7 @@ class Node:
 
     @property
     def is_leaf(self) -> bool:
+        """True for parameters and other leaves (not ops, not constants)."""
         return self.kind in ("parameter", "leaf")
 
 
@@ -77,7 +83,7 @@ class _GradRecorder:
 class Trace:
     """The result of `trace`: nodes in data-flow order (inputs first, root last) and edges."""
 
-    def __init__(self, nodes: list[Node], edges: list[Edge], thresholds: Thresholds):
+    def __init__(self, nodes: list[Node], edges: list[Edge], thresholds: Thresholds) -> None:
         self._nodes = nodes
         self.edges = edges
         self.thresholds = thresholds
@@ -91,20 +97,22 @@ class Trace:
     # ----- looking things up ------------------------------------------------------------
     @property
     def nodes(self) -> list[Node]:
+        """Every node in data-flow order, with leaf gradients and flags brought up to date."""
         self.update()
         return self._nodes
 
     @property
     def root(self) -> Node:
+        """The node of the traced root (the loss), last in data-flow order."""
         return self._nodes[-1]
 
     def __len__(self) -> int:
         return len(self._nodes)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes)
 
-    def node(self, key) -> Node:
+    def node(self, key: Tensor | Function | str) -> Node:
         """The record of a Tensor (its op, or the leaf itself), a parameter name or a node id."""
         self.update()
         if isinstance(key, str):
@@ -130,6 +138,7 @@ class Trace:
         return [node for node in self._nodes if node.name == name]
 
     def parameters(self) -> list[Node]:
+        """The parameter nodes, in data-flow order."""
         return [node for node in self.nodes if node.kind == "parameter"]
 
     def flagged(self) -> list[Node]:
@@ -138,6 +147,7 @@ class Trace:
 
     @property
     def has_gradients(self) -> bool:
+        """True once any node has a recorded gradient."""
         return any(node.grad is not None for node in self.nodes)
 
     # ----- keeping up with backward -----------------------------------------------------
@@ -292,8 +302,8 @@ def _recomputable(node) -> bool:
             and all(_plain(value) for value in node.params.values()))
 
 
-def trace(root, model=None, *, names: Mapping | None = None, thresholds: Thresholds | None = None,
-          gradients: str = "hook", values: bool = True) -> Trace:
+def trace(root: Tensor, model: Module | None = None, *, names: Mapping[str, Tensor] | None = None,
+          thresholds: Thresholds | None = None, gradients: str = "hook", values: bool = True) -> Trace:
     """Walk the graph that produced `root` and record its nodes, edges and statistics.
 
     model: a Module whose ``named_parameters()`` name the parameters ("layers.2.weight").

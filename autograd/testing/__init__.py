@@ -7,6 +7,7 @@ Hypothesis parts (``strategies``, ``check_op``, ``properties``) load on first us
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from .gradients import GradcheckError, GradcheckWarning, gradcheck, gradgradcheck, ops_in_graph
 from .numerical import central_difference, complex_step, numerical_gradient, one_sided_differences
@@ -22,7 +23,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module 'autograd.testing' has no attribute {name!r}")
     module = importlib.import_module(f".{_LAZY[name] or name}", __name__)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from hypothesis import given, note, settings
@@ -15,9 +16,13 @@ from . import strategies as gst
 from .spec import Case, OpSpec
 
 
-def check_op(op, inputs=None, params=None, *, reference: Callable | None = None, domain="real",
-             min_value: float | None = None, max_value: float | None = None, kinks=(), kink_margin: float = 1e-2,
-             broadcast: bool = True, second_order: bool = True, differentiable=None, eps: float = 1e-6,
+def check_op(op: type[Function] | Callable[..., Tensor] | OpSpec,
+             inputs: int | Sequence[st.SearchStrategy[Any]] | None = None,
+             params: dict[str, Any] | st.SearchStrategy[dict[str, Any]] | None = None, *,
+             reference: Callable | None = None, domain: str | tuple[float, float] = "real",
+             min_value: float | None = None, max_value: float | None = None, kinks: Sequence[float] = (),
+             kink_margin: float = 1e-2, broadcast: bool = True, second_order: bool = True,
+             differentiable: Sequence[int] | None = None, eps: float = 1e-6,
              atol: float = 1e-6, rtol: float = 1e-4, oracle: str = "auto", max_examples: int | None = None,
              hypothesis_settings: settings | None = None) -> OpSpec:
     """Property-test an op on Hypothesis-drawn inputs; a failure is shrunk to the smallest input.
@@ -71,9 +76,13 @@ def check_op(op, inputs=None, params=None, *, reference: Callable | None = None,
     return spec
 
 
-def build_spec(op, inputs=None, params=None, *, reference=None, domain="real", min_value=None, max_value=None,
-               kinks=(), kink_margin=1e-2, broadcast=True, second_order=True, differentiable=None,
-               eps=1e-6, atol=1e-6, rtol=1e-4, oracle="auto") -> OpSpec:
+def build_spec(op: type[Function] | Callable[..., Tensor], inputs: int | Sequence[st.SearchStrategy[Any]] | None = None,
+               params: dict[str, Any] | st.SearchStrategy[dict[str, Any]] | None = None, *,
+               reference: Callable | None = None, domain: str | tuple[float, float] = "real",
+               min_value: float | None = None, max_value: float | None = None, kinks: Sequence[float] = (),
+               kink_margin: float = 1e-2, broadcast: bool = True, second_order: bool = True,
+               differentiable: Sequence[int] | None = None, eps: float = 1e-6, atol: float = 1e-6,
+               rtol: float = 1e-4, oracle: str = "auto") -> OpSpec:
     """The OpSpec that check_op tests: how to call `op` and how to draw its inputs."""
     if isinstance(op, type) and issubclass(op, Function):
         fn, name, forward = op.apply, op.name, op.forward

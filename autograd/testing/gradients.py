@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -19,8 +20,8 @@ class GradcheckWarning(UserWarning):
     """A gradient check had to change what it was given (e.g. cast float32 inputs to float64)."""
 
 
-def gradcheck(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, *,
-              fast_mode: bool = False, oracle: str = "auto", raise_exception: bool = True,
+def gradcheck(fn: Callable, inputs: Tensor | Sequence[Any], eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, *, fast_mode: bool = False, oracle: str = "auto", raise_exception: bool = True,
               seed: int = 0) -> bool:
     """Check the gradients of `fn` at `inputs` against numerical derivatives in float64.
 
@@ -65,8 +66,9 @@ def _gradcheck(fn, inputs, eps, atol, rtol, fast_mode, oracle, may_fall_back, ra
     return False
 
 
-def gradgradcheck(fn: Callable, inputs, grad_outputs=None, eps: float = 1e-6, atol: float = 1e-5,
-                  rtol: float = 1e-3, *, fast_mode: bool = False, oracle: str = "auto",
+def gradgradcheck(fn: Callable, inputs: Tensor | Sequence[Any],
+                  grad_outputs: Tensor | Sequence[Tensor | np.ndarray] | None = None, eps: float = 1e-6,
+                  atol: float = 1e-5, rtol: float = 1e-3, *, fast_mode: bool = False, oracle: str = "auto",
                   raise_exception: bool = True, seed: int = 0) -> bool:
     """Check second derivatives: gradcheck of ``(inputs, v) -> d(v . fn(inputs))/d inputs``.
 

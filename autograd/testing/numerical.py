@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 MACHINE_EPSILON = float(np.finfo(np.float64).eps)
 COMPLEX_STEP = 1e-20  # far below any float64 digit of x: the step never rounds into the real part
@@ -64,7 +65,7 @@ def complex_step(evaluate: Callable, arrays: Sequence[np.ndarray], index: int,
 
 
 def one_sided_differences(evaluate: Callable, arrays: Sequence[np.ndarray], index: int,
-                          direction: np.ndarray, eps: float = 1e-6):
+                          direction: np.ndarray, eps: float = 1e-6) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Derivatives from the left and from the right along `direction`, and their estimated error.
 
     Each side is extrapolated from steps h and 2h (the O(h) terms cancel); the gap between the
@@ -85,7 +86,8 @@ def one_sided_differences(evaluate: Callable, arrays: Sequence[np.ndarray], inde
 ORACLES = {"central": central_difference, "complex": complex_step}
 
 
-def numerical_gradient(fn: Callable, arrays, weights: np.ndarray, eps: float = 1e-6):
+def numerical_gradient(fn: Callable, arrays: Sequence[ArrayLike], weights: np.ndarray,
+                       eps: float = 1e-6) -> list[np.ndarray]:
     """Plain central-difference gradient of sum(weights * fn(*arrays)) w.r.t. every array (float64).
 
     Two evaluations per element and no error estimate: the textbook method (gradcheck is the

@@ -3,15 +3,21 @@ run exactly these): values match the reference, gradients match numerical ones, 
 gradients too, float32 stays float32, and kinks get a valid subgradient."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import DTypeLike
 
 from ..tensor import Tensor
 from .gradients import gradcheck, gradgradcheck
 from .spec import Case, OpSpec
 from .subgradient import check_subgradient
 
+if TYPE_CHECKING:
+    from hypothesis.strategies import DrawFn
 
-def case_inputs(spec: OpSpec, case: Case, dtype=np.float64) -> list:
+
+def case_inputs(spec: OpSpec, case: Case, dtype: DTypeLike = np.float64) -> list[Tensor]:
     """Tensors for a case: differentiable float inputs require grad; others stay constant arrays."""
     inputs = []
     for i, array in enumerate(case.arrays):
@@ -75,7 +81,7 @@ def check_kink(spec: OpSpec, case: Case) -> None:
                       rtol=max(spec.rtol, 1e-4))
 
 
-def kink_case(spec: OpSpec, draw) -> Case:
+def kink_case(spec: OpSpec, draw: DrawFn) -> Case:
     """A case on the op's kinks: the spec's own `at_kinks`, or its sample with entries snapped onto kinks."""
     if spec.at_kinks is not None:
         return spec.at_kinks(draw)

@@ -74,9 +74,11 @@ class OpSpec:
 
     @property
     def id(self) -> str:
+        """The test id: the op's name, with the label in brackets when there is one."""
         return f"{self.name}[{self.label}]" if self.label else self.name
 
     def is_differentiable(self, index: int) -> bool:
+        """Whether input number `index` carries a gradient."""
         return self.differentiable is None or index in self.differentiable
 
 

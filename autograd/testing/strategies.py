@@ -4,10 +4,16 @@ shapes and simple values, so a failing check ends on the smallest input that sti
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from numpy.typing import DTypeLike
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 # name -> (low, high, values to keep away from): the domains most ops need
 DOMAINS: dict[str, tuple[float, float, tuple[float, ...]]] = {
@@ -55,7 +61,7 @@ def _bounds(domain, min_value, max_value):
     return float(low), float(high), excluded
 
 
-def keep_away(array: np.ndarray, points, margin: float, low: float = -math.inf,
+def keep_away(array: np.ndarray, points: Sequence[float], margin: float, low: float = -math.inf,
               high: float = math.inf) -> np.ndarray:
     """Move entries closer than `margin` to any of `points` to 1.5 * margin from it (inside [low, high])."""
     array = np.array(array, dtype=np.float64)
@@ -90,9 +96,10 @@ def spread(array: np.ndarray, min_gap: float, low: float, high: float) -> np.nda
 
 
 @st.composite
-def arrays(draw, shape=None, *, dtype=np.float64, domain="real", min_value: float | None = None,
-           max_value: float | None = None, kinks=(), kink_margin: float = 1e-2, hit_kinks: bool = False,
-           ties: bool = False, min_gap: float = 0.0) -> np.ndarray:
+def arrays(draw: st.DrawFn, shape: int | Sequence[int] | st.SearchStrategy[tuple[int, ...]] | None = None, *,
+           dtype: DTypeLike = np.float64, domain: str | tuple[float, float] = "real", min_value: float | None = None,
+           max_value: float | None = None, kinks: Sequence[float] = (), kink_margin: float = 1e-2,
+           hit_kinks: bool = False, ties: bool = False, min_gap: float = 0.0) -> np.ndarray:
     """Float arrays for gradient checks.
 
     shape:      a tuple, an int, a strategy of shapes, or None for any small shape.
@@ -130,7 +137,8 @@ def arrays(draw, shape=None, *, dtype=np.float64, domain="real", min_value: floa
 
 
 @st.composite
-def tensors(draw, shape=None, *, requires_grad: bool = True, dtype=np.float64, **array_options):
+def tensors(draw: st.DrawFn, shape: int | Sequence[int] | st.SearchStrategy[tuple[int, ...]] | None = None, *,
+            requires_grad: bool = True, dtype: DTypeLike = np.float64, **array_options: Any) -> Tensor:
     """Tensors whose data is drawn by ``arrays(shape, dtype=dtype, **array_options)``."""
     from ..tensor import Tensor
 
@@ -138,8 +146,8 @@ def tensors(draw, shape=None, *, requires_grad: bool = True, dtype=np.float64, *
 
 
 @st.composite
-def axes(draw, ndim: int, *, allow_none: bool = True, allow_tuple: bool = True, allow_negative: bool = True,
-         min_size: int = 0):
+def axes(draw: st.DrawFn, ndim: int, *, allow_none: bool = True, allow_tuple: bool = True,
+         allow_negative: bool = True, min_size: int = 0) -> int | tuple[int, ...] | None:
     """A valid ``axis`` argument for an array of `ndim` dimensions: None, an int or a tuple of ints."""
     choices = ["int"] if ndim >= max(1, min_size) else []
     if allow_none:
@@ -164,7 +172,8 @@ def axes(draw, ndim: int, *, allow_none: bool = True, allow_tuple: bool = True, 
 
 
 @st.composite
-def index_expressions(draw, shape: tuple, *, kinds=("basic", "integer", "boolean")):
+def index_expressions(draw: st.DrawFn, shape: tuple[int, ...], *,
+                      kinds: Sequence[str] = ("basic", "integer", "boolean")) -> hnp.BasicIndex | tuple | np.ndarray:
     """A valid index for an array of `shape`: basic (ints, slices with steps, None, Ellipsis),
     integer arrays (repeats allowed, so gradients must accumulate) or a boolean mask."""
     shape = tuple(shape)

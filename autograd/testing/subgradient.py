@@ -1,7 +1,8 @@
 """The kink property: at a kink or tie, the analytic gradient lies between the one-sided derivatives."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -11,8 +12,8 @@ from .gradients import GradcheckError, _element, _evaluator, _floating_outputs, 
 from .numerical import one_sided_differences
 
 
-def check_subgradient(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, *,
-                      seed: int = 0, raise_exception: bool = True) -> bool:
+def check_subgradient(fn: Callable, inputs: Tensor | Sequence[Any], eps: float = 1e-6, atol: float = 1e-5,
+                      rtol: float = 1e-3, *, seed: int = 0, raise_exception: bool = True) -> bool:
     """Check that each gradient entry of ``v . fn(inputs)`` lies between its one-sided derivatives.
 
     Use it on inputs that sit exactly on kinks and ties (relu at 0, ``maximum(x, x)``, tied

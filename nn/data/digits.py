@@ -10,7 +10,7 @@ from autograd import get_default_dtype
 DIGITS_PATH = os.path.join(os.path.dirname(__file__), "digits.npz")
 
 
-def load_digits(flatten: bool = True, scale: bool = True):
+def load_digits(flatten: bool = True, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """1,797 handwritten digits (UCI optical recognition data, as scikit-learn ships it).
 
     Returns (x, y): x of shape (1797, 64) (or (1797, 8, 8) with flatten=False), pixel counts

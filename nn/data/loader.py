@@ -27,8 +27,9 @@ class DataLoader:
     `drop_last=True` skips a final batch smaller than `batch_size`.
     """
 
-    def __init__(self, x, y=None, batch_size: int = 32, shuffle: bool = False, seed=None,
-                 drop_last: bool = False):
+    def __init__(self, x: Tensor | np.ndarray, y: Tensor | np.ndarray | None = None, batch_size: int = 32,
+                 shuffle: bool = False, seed: np.random.Generator | int | None = None,
+                 drop_last: bool = False) -> None:
         self.x = _as_array(x, "x")
         self.y = None if y is None else _as_array(y, "y")
         if self.y is not None and len(self.y) != len(self.x):
@@ -44,7 +45,7 @@ class DataLoader:
         count = len(self.x) / self.batch_size
         return math.floor(count) if self.drop_last else math.ceil(count)
 
-    def __iter__(self) -> Iterator:
+    def __iter__(self) -> Iterator[Tensor | tuple[Tensor, Tensor]]:
         n = len(self.x)
         order = self.generator.permutation(n) if self.shuffle else None
         stop = n - n % self.batch_size if self.drop_last else n

@@ -46,7 +46,8 @@ def _find(directory: str, kind: str, part: str, rank: int) -> str:
                             f"looked for {', '.join(os.path.basename(c) for c in candidates)}")
 
 
-def load_mnist(directory: str | os.PathLike, kind: str = "train", flatten: bool = True, scale: bool = True):
+def load_mnist(directory: str | os.PathLike, kind: str = "train", flatten: bool = True,
+               scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Load MNIST from the IDX files in `directory` (`train-images-idx3-ubyte[.gz]` and
     `train-labels-idx1-ubyte[.gz]` for kind="train", `t10k-...` for kind="t10k").
 

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..seeding import resolve_generator
+
+if TYPE_CHECKING:
+    from autograd import Tensor
 
 
 def _test_count(n: int, test_size: float | int) -> int:
@@ -32,8 +36,9 @@ def _stratified_test_rows(labels: np.ndarray, test_count: int, generator) -> np.
     return np.concatenate(rows)
 
 
-def train_test_split(*arrays, test_size: float | int = 0.25, seed=None, shuffle: bool = True,
-                     stratify=None) -> list[np.ndarray]:
+def train_test_split(*arrays: Tensor | np.ndarray, test_size: float | int = 0.25,
+                     seed: np.random.Generator | int | None = None, shuffle: bool = True,
+                     stratify: Tensor | np.ndarray | None = None) -> list[np.ndarray]:
     """Split arrays (same first axis) into [a_train, a_test, b_train, b_test, ...], like scikit-learn.
 
     `test_size` is a fraction (rounded up) or a count; `seed` makes the shuffle repeatable;

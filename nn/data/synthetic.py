@@ -34,8 +34,8 @@ def _split(n_samples: int, parts: int) -> list[int]:
     return [n_samples // parts + (1 if k < n_samples % parts else 0) for k in range(parts)]
 
 
-def two_circles(n_samples: int = 200, noise: float = 0.05, factor: float = 0.5, seed=None,
-                shuffle: bool = True):
+def two_circles(n_samples: int = 200, noise: float = 0.05, factor: float = 0.5,
+                seed: np.random.Generator | int | None = None, shuffle: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Two concentric circles: label 0 on the unit circle, label 1 on radius `factor` (not linearly separable)."""
     _check("two_circles", n_samples, noise)
     if not 0 < factor < 1:
@@ -51,7 +51,8 @@ def two_circles(n_samples: int = 200, noise: float = 0.05, factor: float = 0.5, 
     return _finish(x, y, generator, shuffle)
 
 
-def moons(n_samples: int = 200, noise: float = 0.1, seed=None, shuffle: bool = True):
+def moons(n_samples: int = 200, noise: float = 0.1, seed: np.random.Generator | int | None = None,
+          shuffle: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (label 0 upper, label 1 lower)."""
     _check("moons", n_samples, noise)
     generator = resolve_generator(seed)
@@ -64,8 +65,8 @@ def moons(n_samples: int = 200, noise: float = 0.1, seed=None, shuffle: bool = T
     return _finish(x, y, generator, shuffle)
 
 
-def spirals(n_samples: int = 300, n_classes: int = 2, noise: float = 0.2, turns: float = 1.0, seed=None,
-            shuffle: bool = True):
+def spirals(n_samples: int = 300, n_classes: int = 2, noise: float = 0.2, turns: float = 1.0,
+            seed: np.random.Generator | int | None = None, shuffle: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """`n_classes` interleaved spiral arms from the origin outwards (radius up to 1); `noise`
     jitters the angle (in radians), `turns` sets how far each arm winds."""
     _check("spirals", n_samples, noise, minimum=n_classes)
@@ -82,7 +83,8 @@ def spirals(n_samples: int = 300, n_classes: int = 2, noise: float = 0.2, turns:
     return _finish(np.concatenate(points), np.concatenate(labels), generator, shuffle)
 
 
-def xor(n_samples: int = 200, noise: float = 0.1, seed=None, shuffle: bool = True):
+def xor(n_samples: int = 200, noise: float = 0.1, seed: np.random.Generator | int | None = None,
+        shuffle: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Points around the corners of the unit square labelled x1 XOR x2; with n_samples=4,
     noise=0 and shuffle=False this is exactly the truth table."""
     _check("xor", n_samples, noise, minimum=1)

@@ -14,6 +14,7 @@ import numpy as np
 from autograd import Function, Tensor, relu, sigmoid, tanh
 
 from ._common import recording, sigmoid_of, stable_sigmoid
+from .special import erfc
 
 __all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "selu", "softplus", "swish", "silu",
            "gelu", "normal_cdf"]
@@ -23,7 +24,6 @@ SELU_SCALE = 1.0507009873554804934193349852946
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _GELU_CUBIC = 0.044715
-_erfc = np.frompyfunc(math.erfc, 1, 1)  # NumPy has no erf; the C library's, one element at a time
 
 
 class LeakyRelu(Function):
@@ -157,7 +157,7 @@ class NormalCdf(Function):
 
 def _normal_cdf_array(x: np.ndarray) -> np.ndarray:
     # Φ(x) = erfc(-x/√2)/2 keeps full relative precision in the far left tail
-    return np.asarray(_erfc(x * -math.sqrt(0.5)), dtype=np.float64).astype(x.dtype) * 0.5
+    return erfc(x * -math.sqrt(0.5)) * 0.5
 
 
 class Gelu(Function):
