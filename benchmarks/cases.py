@@ -55,6 +55,39 @@ QUICK_MEMORY_STEPS = 20
 
 
 # ----- problems: the arrays every peer starts from ----------------------------------------------
+@dataclass(frozen=True)
+class Network:
+    """How a network case is built; every peer's `network(problem, variant, ...)` receives these."""
+
+    activation: str
+    last_activation: bool
+    loss: str
+    batch_norm: bool
+
+
+NETWORKS: dict[str, Network] = {
+    "mlp": Network("relu", last_activation=False, loss="cross_entropy", batch_norm=False),
+    "mlp_bn": Network("relu", last_activation=False, loss="cross_entropy", batch_norm=True),
+    "deep": Network("tanh", last_activation=True, loss="mse", batch_norm=False),
+    "tiny": Network("relu", last_activation=False, loss="mse", batch_norm=False),
+}
+
+
+def build_workload(module, case: str, variant: str, problem: dict | None = None) -> Workload:
+    """A peer module's workload for `case`: `network(...)` for the network cases, else the
+    function named after the case (all chain lengths share `chain`; memory is the MLP)."""
+    problem = make_problem(case) if problem is None else problem
+    name = "chain" if case.startswith("chain_") else "mlp" if case == "memory" else case
+    if name in NETWORKS and hasattr(module, "network"):
+        settings = NETWORKS[name]
+        return module.network(problem, variant, settings.activation, settings.last_activation,
+                              settings.loss, settings.batch_norm)
+    build = getattr(module, name, None)
+    if build is None:
+        raise NotSupported(f"no implementation of {case}")
+    return build(problem, variant)
+
+
 def _linear_params(rng: np.random.Generator, sizes: list[int], gain: float) -> list[np.ndarray]:
     params = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):

@@ -27,7 +27,7 @@ from pathlib import Path  # noqa: E402
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-from cases import CASES, NotSupported, make_problem  # noqa: E402
+from cases import CASES, NotSupported, build_workload  # noqa: E402
 from peers import floor, gradsight_peer  # noqa: E402
 
 SCENARIOS = [("mlp", "nn"), ("mlp", "core"), ("mlp_bn", "nn"), ("deep", "nn"), ("deep", "core"), ("tiny", "nn"),
@@ -35,8 +35,7 @@ SCENARIOS = [("mlp", "nn"), ("mlp", "core"), ("mlp_bn", "nn"), ("deep", "nn"), (
 
 
 def build(module, case: str, variant: str):
-    name = "chain" if case.startswith("chain_") else case
-    return getattr(module, name)(make_problem(case), variant)
+    return build_workload(module, case, variant)
 
 
 def per_step_seconds(workload, steps: int, repeats: int = 5, collector: bool = True) -> float:

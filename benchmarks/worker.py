@@ -24,15 +24,9 @@ import traceback
 
 import cases
 import numpy as np
-from cases import CASES, NotSupported, make_problem
+from cases import CASES, NotSupported, build_workload, make_problem
 
 REP_SECONDS = 0.01
-
-
-def builder_name(case: str) -> str:
-    if case.startswith("chain_"):
-        return "chain"
-    return "mlp" if case == "memory" else case
 
 
 class Peer:
@@ -45,10 +39,7 @@ class Peer:
 
     def build(self, case: str, fresh: bool = False) -> cases.Workload:
         if fresh or case not in self.workloads:
-            build = getattr(self.module, builder_name(case), None)
-            if build is None:
-                raise NotSupported(f"no implementation of {case}")
-            workload = build(make_problem(case), self.variant)
+            workload = build_workload(self.module, case, self.variant)
             if fresh:
                 return workload
             self.workloads[case] = workload
@@ -89,7 +80,7 @@ class Peer:
         else:
             _reset_peak_rss()
         baseline = _rss_bytes("VmRSS")
-        workload = self.module.mlp(problem, self.variant)
+        workload = build_workload(self.module, "memory", self.variant, problem)
         for _ in range(steps):
             workload.step()
         if method == "tracemalloc":

@@ -35,7 +35,7 @@ def test_floor_and_gradsight_agree_on_every_network_case():
     sys.path.insert(0, str(BENCHMARKS))
     try:
         import numpy as np
-        from cases import make_problem
+        from cases import build_workload
         from peers import floor, gradsight_peer
     finally:
         # the benchmark modules have generic names (cases, peers): keep them out of other tests' way
@@ -43,8 +43,8 @@ def test_floor_and_gradsight_agree_on_every_network_case():
         for name in ("cases", "peers", "peers.floor", "peers.gradsight_peer"):
             sys.modules.pop(name, None)
     for case in ("mlp", "mlp_bn", "deep", "tiny"):
-        reference = getattr(floor, case)(make_problem(case), "")
-        ours = getattr(gradsight_peer, case)(make_problem(case), "core")
+        reference = build_workload(floor, case, "")
+        ours = build_workload(gradsight_peer, case, "core")
         loss_floor, loss_ours = reference.step(), ours.step()
         assert abs(loss_floor - loss_ours) <= 1e-5 * max(1.0, abs(loss_floor)), case
         expected, got = reference.gradients(), ours.gradients()

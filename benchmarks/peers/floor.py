@@ -35,7 +35,7 @@ def _batch_norm_backward(grad, layer, cache):
     return grad_z, grad_weight, grad_bias
 
 
-def _dense_net(problem, activation: str, last_activation: bool, loss: str, batch_norm: bool) -> Workload:
+def network(problem, variant, activation: str, last_activation: bool, loss: str, batch_norm: bool) -> Workload:
     """Linear layers with `activation` (and batch norm before it), then `loss`, then SGD."""
     x = problem["x"]
     params = fresh_copy(problem["params"])
@@ -103,22 +103,6 @@ def _dense_net(problem, activation: str, last_activation: bool, loss: str, batch
         return float(value)
 
     return Workload(step, lambda: list(last_grads))
-
-
-def mlp(problem, variant):
-    return _dense_net(problem, "relu", False, "cross_entropy", batch_norm=False)
-
-
-def mlp_bn(problem, variant):
-    return _dense_net(problem, "relu", False, "cross_entropy", batch_norm=True)
-
-
-def deep(problem, variant):
-    return _dense_net(problem, "tanh", True, "mse", batch_norm=False)
-
-
-def tiny(problem, variant):
-    return _dense_net(problem, "relu", False, "mse", batch_norm=False)
 
 
 def add(problem, variant):

@@ -113,24 +113,9 @@ def _nn_net(problem, activation: str, last_activation: bool, loss: str, batch_no
     return Workload(step, lambda: [p.grad.data for p in ordered])
 
 
-def _net(variant, *args, **kwargs):
-    return (_nn_net if variant == "nn" else _core_net)(*args, **kwargs)
-
-
-def mlp(problem, variant):
-    return _net(variant, problem, "relu", False, "cross_entropy", batch_norm=False)
-
-
-def mlp_bn(problem, variant):
-    return _net(variant, problem, "relu", False, "cross_entropy", batch_norm=True)
-
-
-def deep(problem, variant):
-    return _net(variant, problem, "tanh", True, "mse", batch_norm=False)
-
-
-def tiny(problem, variant):
-    return _net(variant, problem, "relu", False, "mse", batch_norm=False)
+def network(problem, variant, *settings):
+    """The network cases (settings from cases.NETWORKS), with nn modules or composed from core ops."""
+    return (_nn_net if variant == "nn" else _core_net)(problem, *settings)
 
 
 # ----- per-op overhead: the same code in both variants ---------------------------------------------

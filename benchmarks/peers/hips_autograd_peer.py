@@ -9,7 +9,7 @@ from cases import BATCH_NORM_EPS, BATCH_NORM_MOMENTUM, LEARNING_RATE, Workload, 
 from autograd import make_vjp, value_and_grad
 
 
-def _net(problem, activation: str, last_activation: bool, loss: str, batch_norm: bool) -> Workload:
+def network(problem, variant, activation: str, last_activation: bool, loss: str, batch_norm: bool) -> Workload:
     params = fresh_copy(problem["params"])
     norms = [{k: v.copy() for k, v in layer.items()} for layer in problem.get("bn", [])] if batch_norm else []
     trainable = params + [layer[k] for layer in norms for k in ("weight", "bias")]
@@ -54,22 +54,6 @@ def _net(problem, activation: str, last_activation: bool, loss: str, batch_norm:
         return float(value)
 
     return Workload(step, lambda: list(last))
-
-
-def mlp(problem, variant):
-    return _net(problem, "relu", False, "cross_entropy", batch_norm=False)
-
-
-def mlp_bn(problem, variant):
-    return _net(problem, "relu", False, "cross_entropy", batch_norm=True)
-
-
-def deep(problem, variant):
-    return _net(problem, "tanh", True, "mse", batch_norm=False)
-
-
-def tiny(problem, variant):
-    return _net(problem, "relu", False, "mse", batch_norm=False)
 
 
 def add(problem, variant):

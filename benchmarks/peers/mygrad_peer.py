@@ -9,7 +9,7 @@ from mygrad.nnet.layers import batchnorm
 from mygrad.nnet.losses import softmax_crossentropy
 
 
-def _net(problem, activation: str, last_activation: bool, loss: str, batch_norm: bool) -> Workload:
+def network(problem, variant, activation: str, last_activation: bool, loss: str, batch_norm: bool) -> Workload:
     params = [mg.tensor(p) for p in fresh_copy(problem["params"])]
     norms = [{k: v.copy() for k, v in layer.items()} for layer in problem.get("bn", [])] if batch_norm else []
     bn_params = [mg.tensor(layer[k]) for layer in norms for k in ("weight", "bias")]
@@ -48,22 +48,6 @@ def _update_running(state, batch_norm_op, n):
     state["running_mean"] += BATCH_NORM_MOMENTUM * batch_norm_op.mean
     state["running_var"] *= 1 - BATCH_NORM_MOMENTUM
     state["running_var"] += (BATCH_NORM_MOMENTUM * n / (n - 1)) * batch_norm_op.var
-
-
-def mlp(problem, variant):
-    return _net(problem, "relu", False, "cross_entropy", batch_norm=False)
-
-
-def mlp_bn(problem, variant):
-    return _net(problem, "relu", False, "cross_entropy", batch_norm=True)
-
-
-def deep(problem, variant):
-    return _net(problem, "tanh", True, "mse", batch_norm=False)
-
-
-def tiny(problem, variant):
-    return _net(problem, "relu", False, "mse", batch_norm=False)
 
 
 def add(problem, variant):

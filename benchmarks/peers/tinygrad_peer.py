@@ -31,7 +31,7 @@ def _layers(problem, batch_norm: bool):
     return linears, norms, ordered, buffers
 
 
-def _net(problem, activation: str, last_activation: bool, loss: str, batch_norm: bool) -> Workload:
+def network(problem, variant, activation: str, last_activation: bool, loss: str, batch_norm: bool) -> Workload:
     x = Tensor(problem["x"]).realize()
     wanted = Tensor(problem["labels"].astype(np.int32) if loss == "cross_entropy" else problem["target"]).realize()
 
@@ -68,22 +68,6 @@ def _net(problem, activation: str, last_activation: bool, loss: str, batch_norm:
         return [p.grad.numpy() for p in fresh_ordered]
 
     return Workload(step, gradients, note="TinyJit-captured step", gradients_need_step=False)
-
-
-def mlp(problem, variant):
-    return _net(problem, "relu", False, "cross_entropy", batch_norm=False)
-
-
-def mlp_bn(problem, variant):
-    return _net(problem, "relu", False, "cross_entropy", batch_norm=True)
-
-
-def deep(problem, variant):
-    return _net(problem, "tanh", True, "mse", batch_norm=False)
-
-
-def tiny(problem, variant):
-    return _net(problem, "relu", False, "mse", batch_norm=False)
 
 
 def add(problem, variant):

@@ -8,7 +8,7 @@ from torch import nn
 from torch.nn import functional
 
 
-def _net(problem, activation: str, last_activation: bool, loss: str, batch_norm: bool) -> Workload:
+def network(problem, variant, activation: str, last_activation: bool, loss: str, batch_norm: bool) -> Workload:
     weights = fresh_copy(problem["params"])
     layers = []
     depth = len(weights) // 2
@@ -41,22 +41,6 @@ def _net(problem, activation: str, last_activation: bool, loss: str, batch_norm:
         return value.item()
 
     return Workload(step, lambda: [p.grad.numpy() for p in ordered])
-
-
-def mlp(problem, variant):
-    return _net(problem, "relu", False, "cross_entropy", batch_norm=False)
-
-
-def mlp_bn(problem, variant):
-    return _net(problem, "relu", False, "cross_entropy", batch_norm=True)
-
-
-def deep(problem, variant):
-    return _net(problem, "tanh", True, "mse", batch_norm=False)
-
-
-def tiny(problem, variant):
-    return _net(problem, "relu", False, "mse", batch_norm=False)
 
 
 def add(problem, variant):
