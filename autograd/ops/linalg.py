@@ -6,6 +6,7 @@ import string
 import numpy as np
 
 from ..function import Function
+from ._util import constant
 
 
 class Matmul(Function):
@@ -42,8 +43,19 @@ class Matmul(Function):
             if need_a:
                 grad_a = grad @ xp.swapaxes(b, -1, -2)
             if need_b:
-                grad_b = xp.swapaxes(a, -1, -2) @ grad
+                grad_b = _in_layout_of(b, xp, lambda: xp.swapaxes(a, -1, -2) @ grad,
+                                       lambda: xp.swapaxes(xp.swapaxes(grad, -1, -2) @ a, -1, -2))
         return grad_a, grad_b
+
+
+def _in_layout_of(operand, xp, product, transposed_product):
+    """A 2-D operand that is a transposed view (x @ W.T) gets its gradient as the transpose of a
+    C-ordered product: the same BLAS work, and W's gradient then arrives in W's own layout (no
+    copy into .grad, and no strided optimizer update)."""
+    data = constant(operand)
+    if data.ndim == 2 and data.flags.f_contiguous and not data.flags.c_contiguous:
+        return transposed_product()
+    return product()
 
 
 def parse_einsum(subscripts: str, shapes) -> tuple[list[str], str]:
