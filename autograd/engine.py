@@ -101,20 +101,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     node_grads: dict[Function, object] = {}
     leaf_grads: dict[Tensor, object] = {}
     pending: list[tuple[int, Function]] = []
-    for root, grad in zip(roots, root_grads):
-        node = root.grad_fn
-        if node is None:
-            previous = leaf_grads.get(root)
-            leaf_grads[root] = grad if previous is None else previous + grad
-            continue
-        previous = node_grads.get(node)
-        if previous is None:
-            node_grads[node] = grad
-            heapq.heappush(pending, (-node.sequence, node))
-        else:
-            node_grads[node] = previous + grad
     captured_nodes = {} if capture is None else {t.grad_fn: t for t in capture if t.grad_fn is not None}
-
     anomaly = grad_mode.state.anomaly
     results: dict[int, object] = {}
     state = grad_mode.state
@@ -124,8 +111,37 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     # graph again and again (measured: a third of a 2,000-op chain's backward); pause it.
     collecting = gc.isenabled()
     gc.disable()
+    # The roots' gradients are delivered like any node's: to the root's node, or to a leaf root.
+    node = None
+    deliveries = zip([r.grad_fn if r.grad_fn is not None else r for r in roots], root_grads,
+                     [(r.shape, r.dtype) for r in roots])
     try:
-        while pending:
+        while True:
+            for parent, input_grad, (shape, dtype) in deliveries:
+                if parent is None or input_grad is None:
+                    continue
+                if input_grad.shape != shape:
+                    input_grad = unbroadcast(input_grad, shape)
+                    if input_grad.shape != shape:
+                        raise RuntimeError(f"backward of '{node.name}' gave a gradient of shape "
+                                           f"{input_grad.shape} for an input of shape {shape}")
+                if input_grad.dtype is not dtype and input_grad.dtype != dtype:
+                    input_grad = input_grad.astype(dtype)
+                if anomaly and node is not None:
+                    _check_finite(input_grad.data if isinstance(input_grad, Tensor) else input_grad,
+                                  f"backward of {node.name}", node)
+                if isinstance(parent, Function):
+                    previous = node_grads.get(parent)
+                    if previous is None:
+                        node_grads[parent] = input_grad
+                        heapq.heappush(pending, (-parent.sequence, parent))
+                    else:
+                        node_grads[parent] = previous + input_grad
+                else:
+                    previous = leaf_grads.get(parent)
+                    leaf_grads[parent] = input_grad if previous is None else previous + input_grad
+            if not pending:
+                break
             node = heapq.heappop(pending)[1]
             grad = node_grads.pop(node)
             if node.freed:
@@ -145,29 +161,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
             if not retain_graph:
                 node.saved = ()
                 node.freed = True
-            for parent, input_grad, (shape, dtype) in zip(node.parents, grads, node.input_meta):
-                if parent is None or input_grad is None:
-                    continue
-                if input_grad.shape != shape:
-                    input_grad = unbroadcast(input_grad, shape)
-                    if input_grad.shape != shape:
-                        raise RuntimeError(f"backward of '{node.name}' gave a gradient of shape "
-                                           f"{input_grad.shape} for an input of shape {shape}")
-                if input_grad.dtype is not dtype and input_grad.dtype != dtype:
-                    input_grad = input_grad.astype(dtype)
-                if anomaly:
-                    _check_finite(input_grad.data if isinstance(input_grad, Tensor) else input_grad,
-                                  f"backward of {node.name}", node)
-                if isinstance(parent, Function):
-                    previous = node_grads.get(parent)
-                    if previous is None:
-                        node_grads[parent] = input_grad
-                        heapq.heappush(pending, (-parent.sequence, parent))
-                    else:
-                        node_grads[parent] = previous + input_grad
-                else:
-                    previous = leaf_grads.get(parent)
-                    leaf_grads[parent] = input_grad if previous is None else previous + input_grad
+            deliveries = zip(node.parents, grads, node.input_meta)
     finally:
         state.grad_enabled = previous_mode
         if collecting:

@@ -11,20 +11,19 @@ class _State(threading.local):
 
 
 state = _State()  # per thread; read directly on the per-op hot path
-_state = state
 
 
 def is_grad_enabled() -> bool:
     """True when ops record the graph needed for backward (the default)."""
-    return _state.grad_enabled
+    return state.grad_enabled
 
 
 def set_grad_enabled(mode: bool) -> None:
-    _state.grad_enabled = bool(mode)
+    state.grad_enabled = bool(mode)
 
 
 def is_anomaly_enabled() -> bool:
-    return _state.anomaly
+    return state.anomaly
 
 
 class _GradMode:
@@ -68,9 +67,9 @@ class detect_anomaly:
 
     def __enter__(self):
         self._previous = is_anomaly_enabled()
-        _state.anomaly = True
+        state.anomaly = True
         return self
 
     def __exit__(self, *exc_info):
-        _state.anomaly = self._previous
+        state.anomaly = self._previous
         return False

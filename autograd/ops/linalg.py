@@ -42,20 +42,17 @@ class Matmul(Function):
         else:
             if need_a:
                 grad_a = grad @ xp.swapaxes(b, -1, -2)
-            if need_b:
-                grad_b = _in_layout_of(b, xp, lambda: xp.swapaxes(a, -1, -2) @ grad,
-                                       lambda: xp.swapaxes(xp.swapaxes(grad, -1, -2) @ a, -1, -2))
+            if need_b and _is_transposed_view(constant(b)):
+                # x @ W.T: the same BLAS work as (gᵀx)ᵀ, and W's gradient arrives in W's own layout
+                # (no copy into .grad, no strided optimizer update)
+                grad_b = xp.swapaxes(xp.swapaxes(grad, -1, -2) @ a, -1, -2)
+            elif need_b:
+                grad_b = xp.swapaxes(a, -1, -2) @ grad
         return grad_a, grad_b
 
 
-def _in_layout_of(operand, xp, product, transposed_product):
-    """A 2-D operand that is a transposed view (x @ W.T) gets its gradient as the transpose of a
-    C-ordered product: the same BLAS work, and W's gradient then arrives in W's own layout (no
-    copy into .grad, and no strided optimizer update)."""
-    data = constant(operand)
-    if data.ndim == 2 and data.flags.f_contiguous and not data.flags.c_contiguous:
-        return transposed_product()
-    return product()
+def _is_transposed_view(array: np.ndarray) -> bool:
+    return array.ndim == 2 and array.flags.f_contiguous and not array.flags.c_contiguous
 
 
 def parse_einsum(subscripts: str, shapes) -> tuple[list[str], str]:
