@@ -102,6 +102,8 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     leaf_grads: dict[Tensor, object] = {}
     pending: list[tuple[int, Function]] = []
     captured_nodes = {} if capture is None else {t.grad_fn: t for t in capture if t.grad_fn is not None}
+    # autograd.grad: only nodes through which a captured tensor is reached need to run
+    needed = None if capture is None else _leading_to(roots, capture)
     anomaly = grad_mode.state.anomaly
     results: dict[int, object] = {}
     state = grad_mode.state
@@ -131,6 +133,8 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
                     _check_finite(input_grad.data if isinstance(input_grad, Tensor) else input_grad,
                                   f"backward of {node.name}", node)
                 if isinstance(parent, Function):
+                    if needed is not None and parent not in needed:
+                        continue
                     previous = node_grads.get(parent)
                     if previous is None:
                         node_grads[parent] = input_grad
@@ -187,6 +191,21 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
         accumulated.grad = accumulated.grad_fn = accumulated._hooks = None
         leaf.grad = accumulated
     return None
+
+
+def _leading_to(roots, targets) -> set:
+    """The nodes from which some target tensor (a leaf, or a node's output) is reachable."""
+    target_leaves = {id(t) for t in targets if t.grad_fn is None}
+    needed = {t.grad_fn for t in targets if t.grad_fn is not None}
+    for root in roots:
+        if root.grad_fn is None:
+            continue
+        for node in topological_order(root.grad_fn):  # parents first, so their verdicts are known
+            if node not in needed and any(
+                    (p in needed) if isinstance(p, Function) else (p is not None and id(p) in target_leaves)
+                    for p in node.parents):
+                needed.add(node)
+    return needed
 
 
 def _exclusive_view(array: np.ndarray) -> bool:

@@ -400,3 +400,29 @@ def test_squeeze_of_a_non_unit_axis_names_the_size():
 def test_getitem_out_of_bounds_names_the_op():
     with pytest.raises(IndexError, match=r"getitem.*\(2, 3\)"):
         ag.ones((2, 3))[5]
+
+
+def test_grad_runs_only_the_nodes_that_lead_to_its_inputs():
+    calls = []
+
+    class Counted(ag.Function):
+        register = False  # a probe, not an op of the library
+
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            calls.append(1)
+            return grad * 2
+
+    a = ag.tensor([1.0, 2.0], requires_grad=True)
+    hidden = Counted.apply(a)  # below the requested input: its backward must not run
+    y = hidden * 3
+    (g,) = ag.grad((y * y).sum(), [y], retain_graph=True)
+    np.testing.assert_allclose(g.data, 2 * y.data)
+    assert calls == []
+    (g,) = ag.grad((y * y).sum(), [a])  # now the probe lies on the path
+    assert calls == [1]
+    np.testing.assert_allclose(g.data, 2 * y.data * 3 * 2)
