@@ -28,6 +28,20 @@ class ClaimResult:
         return cls(data["key"], data["claim"], data["measured"], bool(data["holds"]), dict(data.get("values", {})))
 
 
+@dataclass(frozen=True)
+class Lecture:
+    """What the teacher's page says about one experiment; each examples/eNN_*.py defines `LECTURE`.
+
+    `claim` is the lecture's own words (quoted), `source` names the lecture and slide, and
+    `look_at` maps a figure's file stem to one sentence on what to look at in it.
+    """
+
+    title: str
+    claim: str
+    source: str
+    look_at: dict = field(default_factory=dict)
+
+
 def verdict(holds: bool) -> str:
     """The word a summary table shows for a claim."""
     return "holds" if holds else "FAILS"
