@@ -8,7 +8,7 @@ import sys
 import numpy as np
 
 from . import grad_mode
-from .function import Function, _check_finite
+from .function import Function, _check_finite, check_saved_versions
 
 Tensor = None  # bound by tensor.py once the class exists (the two modules import each other)
 
@@ -123,10 +123,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
                 if parent is None or input_grad is None:
                     continue
                 if input_grad.shape != shape:
-                    input_grad = unbroadcast(input_grad, shape)
-                    if input_grad.shape != shape:
-                        raise RuntimeError(f"backward of '{node.name}' gave a gradient of shape "
-                                           f"{input_grad.shape} for an input of shape {shape}")
+                    input_grad = _reduced_to(input_grad, shape, node)
                 if input_grad.dtype is not dtype and input_grad.dtype != dtype:
                     input_grad = input_grad.astype(dtype)
                 if anomaly and node is not None:
@@ -152,6 +149,8 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
                 raise RuntimeError(
                     f"backward through op '{node.name}' a second time: its saved values were freed "
                     "after the first backward; pass retain_graph=True to the first backward")
+            if node.saved_versions:
+                check_saved_versions(node)
             if node.hooks or node.retained is not None:
                 grad = _run_tensor_hooks(node.hooks, grad, node.retained, create_graph, f"op '{node.name}'")
             if captured_nodes and node in captured_nodes:
@@ -163,7 +162,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
                 raise RuntimeError(f"backward of '{node.name}' returned {len(grads)} gradients "
                                    f"for {len(node.parents)} inputs")
             if not retain_graph:
-                node.saved = ()
+                node.saved = node.saved_versions = ()
                 node.freed = True
             deliveries = zip(node.parents, grads, node.input_meta)
     finally:
@@ -179,18 +178,33 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
             grad = _run_tensor_hooks(leaf._hooks, grad, None, create_graph, "leaf tensor")
         if create_graph:
             new = grad if isinstance(grad, Tensor) else Tensor._make(grad, None)
-            leaf.grad = new if leaf.grad is None else leaf.grad + new  # a differentiable sum
+            leaf._grad = new if leaf._grad is None else leaf._grad + new  # a differentiable sum
             continue
         if id(grad) in owned or (grad.base is not None and not _exclusive_view(grad)):
             grad = grad.copy()  # .grad owns its buffer: never shared with another gradient
         owned.add(id(grad))
-        previous = leaf.grad
+        previous = leaf._grad
         accumulated = object.__new__(Tensor)  # Tensor._make inlined: this runs once per parameter
         accumulated.data = grad if previous is None else previous.data + grad
         accumulated.requires_grad = False
-        accumulated.grad = accumulated.grad_fn = accumulated._hooks = None
-        leaf.grad = accumulated
+        accumulated._grad = accumulated.grad_fn = accumulated._hooks = None
+        accumulated._version_counter = [0]
+        leaf._grad = accumulated  # the engine's own gradients match by construction: no setter check
     return None
+
+
+def _reduced_to(grad, shape: tuple, node):
+    """`grad` un-broadcast to `shape`, or an error naming the op whose backward gave the wrong shape."""
+    where = f"backward of '{node.name}'" if node is not None else "the gradient given to backward"
+    try:
+        reduced = unbroadcast(grad, shape)
+    except ValueError:
+        reduced = grad
+    if reduced.shape != shape:
+        raise RuntimeError(f"{where} gave a gradient of shape {grad.shape} for an input of shape {shape}; "
+                           "a backward must return, per input, a gradient of the input's shape (or of a "
+                           "shape that broadcasts to the result and sums back to it)")
+    return reduced
 
 
 def _leading_to(roots, targets) -> set:
@@ -228,7 +242,7 @@ def _run_tensor_hooks(hooks, grad, retained, create_graph, where):
     if retained is not None:
         tensor = retained()
         if tensor is not None:
-            tensor.grad = as_tensor if create_graph else Tensor._make(as_tensor.data, None)
+            tensor._grad = as_tensor if create_graph else Tensor._make(as_tensor.data, None)
     return as_tensor if create_graph else as_tensor.data
 
 
@@ -242,8 +256,15 @@ def grad_of(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=
     """Gradients of `outputs` with respect to `inputs`, returned without touching `.grad`."""
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, Tensor):
-        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, (Tensor, np.ndarray)):
+        grad_outputs = [grad_outputs]  # one gradient (an array is one value, not a list of them)
+    else:
+        grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(grad_outputs)} grad_outputs for {len(outputs)} outputs; pass one "
+                         "gradient per output, in the same order (None for a scalar output)")
     grad_outputs = [_root_grad(o, g, "grad", create_graph) for o, g in zip(outputs, grad_outputs)]
     for t in inputs:
         if not t.requires_grad:

@@ -66,6 +66,7 @@ class Function:
     input_meta: tuple = ()
     input_ids: tuple = ()
     output_id: int | None = None
+    saved_versions: tuple = ()
     params: dict = {}
     sequence: int = -1
     hooks: list | None = None
@@ -137,9 +138,14 @@ class Function:
             _check_finite(out, f"forward of {cls.name}", ctx)
         result = object.__new__(Tensor)
         result.data = out
-        result.grad = None
+        result._grad = None
         result._hooks = None
-        if not (requires_grad and state.grad_enabled and out.dtype.kind in "fc"):
+        # a view of an input's data shares its version counter, so an in-place change through either is seen
+        result._version_counter = [0] if out.base is None else _counter_of_viewed(out.base, inputs, arrays)
+        if not (requires_grad and state.grad_enabled and out.dtype.kind == "f"):
+            if requires_grad and state.grad_enabled and out.dtype.kind == "c":
+                raise TypeError(f"{cls.name}: the result is complex ({out.dtype}) and an input requires "
+                                "grad; gradsight does not differentiate complex values (docs/design.md)")
             result.requires_grad = False
             result.grad_fn = None
             return result
@@ -158,6 +164,10 @@ class Function:
             if out is not raw_out:
                 ctx.saved = tuple([out if s is raw_out else s for s in ctx.saved])
             ctx.output_id = id(out)
+            # each input's (counter, version) now: backward refuses a saved input changed in place since
+            versions = [(x._version_counter, x._version_counter[0]) if isinstance(x, Tensor) else None for x in inputs]
+            versions.append((result._version_counter, result._version_counter[0]))
+            ctx.saved_versions = tuple(versions)
         result.requires_grad = True
         result.grad_fn = ctx
         return result
@@ -177,6 +187,38 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} backward>"
+
+
+def _counter_of_viewed(base: np.ndarray, inputs, arrays) -> list:
+    """The version counter of the Tensor input whose data `base` is (or shares a base with), else a new one."""
+    for x, array in zip(inputs, arrays):
+        if (array is base or array.base is base) and isinstance(x, Tensor):
+            return x._version_counter
+    return [0]
+
+
+def check_saved_versions(node: Function) -> None:
+    """Raise if a tensor this node saved for backward was changed in place after the forward."""
+    sources = None
+    for index, entry in enumerate(node.saved_versions):
+        if entry is None or entry[0][0] == entry[1]:
+            continue
+        if sources is None:
+            sources = node.saved_sources
+        is_output = index == len(node.input_meta)
+        if ("out" if is_output else index) not in sources:
+            continue  # changed, but backward does not use it
+        counter, version = entry
+        shape = node.saved[sources.index("out")].shape if is_output else node.input_meta[index][0]
+        role = "its output" if is_output else f"its input {index}"
+        where = (f"the op was created at\n  {node.created_at}\n" if node.created_at is not None else
+                 "run the forward inside `with autograd.detect_anomaly():` to see where the op was created; ")
+        raise RuntimeError(
+            f"backward of '{node.name}': a tensor it saved for backward ({role}, shape {shape}) was "
+            f"changed by an in-place operation after the forward (version {version}, now {counter[0]}), so "
+            f"its gradient would be computed from the new values; {where}fix: change the tensor only after "
+            "backward (e.g. optimizer.step() after loss.backward()), or compute a new tensor "
+            "(`x = x + y`) instead of changing it in place")
 
 
 def _with_constants(inputs, arrays) -> list:

@@ -1,12 +1,36 @@
 """The Tensor: an ndarray, a gradient, and the op that made it."""
 from __future__ import annotations
 
+import functools
 import weakref
 
 import numpy as np
 
-from . import engine, function
-from .dtypes import as_array
+from . import engine, function, grad_mode
+from .dtypes import as_array, as_operand
+
+
+class _ElementCount(int):
+    """`Tensor.size`: NumPy's element count; calling it (PyTorch's `size()`) explains the difference."""
+
+    def __call__(self, *axis):
+        raise TypeError("size: in gradsight (as in NumPy) `.size` is the number of elements, not a method; "
+                        "use `.shape` for PyTorch's `size()` and `.shape[axis]` for `size(axis)`")
+
+
+_PYTORCH_KEYWORDS = {"dim": "axis", "keepdim": "keepdims", "start_dim": "start_axis", "end_dim": "end_axis"}
+
+
+def _numpy_keywords(method):
+    """Turn a PyTorch keyword (`dim=`, `keepdim=`) into an error naming gradsight's (NumPy's) keyword."""
+    @functools.wraps(method)
+    def checked(self, *args, **kwargs):
+        for pytorch_name, numpy_name in _PYTORCH_KEYWORDS.items():
+            if pytorch_name in kwargs:
+                raise TypeError(f"{method.__name__}: gradsight uses NumPy's keyword names: write "
+                                f"{numpy_name}= instead of PyTorch's {pytorch_name}=")
+        return method(self, *args, **kwargs)
+    return checked
 
 
 class Tensor:
@@ -14,22 +38,31 @@ class Tensor:
 
     ``.data`` is the underlying ``numpy.ndarray``; ``.grad`` is a Tensor (or None) filled by
     ``backward``; ``.grad_fn`` is the op node that produced the tensor (None for leaves).
+    ``Tensor(data)`` copies `data`, as ``autograd.tensor`` does; ``autograd.as_tensor`` shares it.
+
+    ``._version`` counts the in-place changes made to the data through gradsight (in-place
+    operators, ``zero_``/``fill_``/``copy_``, optimizer steps, ``load_state_dict``); tensors that
+    view the same data share one counter, and backward refuses to use a saved tensor whose version
+    moved since the op saved it. Writing into ``.data`` directly is the escape hatch that bypasses
+    the counter (as in PyTorch); code that does so on purpose calls ``_bump_version()`` afterwards.
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_hooks", "__weakref__")
+    __slots__ = ("data", "requires_grad", "_grad", "grad_fn", "_hooks", "_version_counter", "__weakref__")
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (ndarray + Tensor -> Tensor)
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
         if isinstance(data, Tensor):
             data = data.data
         array = as_array(data, dtype)
-        if requires_grad and array.dtype.kind not in "fc":
-            raise TypeError(f"only floating tensors can require grad; this one has dtype {array.dtype}")
+        if array is data or array.base is not None:
+            array = array.copy()  # the tensor owns its data: a later change to the caller's array is not seen
+        _check_can_require_grad(array.dtype, requires_grad)
         self.data = array
         self.requires_grad = bool(requires_grad)
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._hooks = None
+        self._version_counter = [0]
 
     @classmethod
     def _make(cls, data: np.ndarray, grad_fn) -> Tensor:
@@ -37,9 +70,10 @@ class Tensor:
         tensor = object.__new__(cls)
         tensor.data = data
         tensor.requires_grad = grad_fn is not None
-        tensor.grad = None
+        tensor._grad = None
         tensor.grad_fn = grad_fn
         tensor._hooks = None
+        tensor._version_counter = [0]  # one-item list: the version, shared by tensors viewing the same data
         return tensor
 
     # ----- properties -------------------------------------------------------------------
@@ -53,7 +87,8 @@ class Tensor:
 
     @property
     def size(self) -> int:
-        return self.data.size
+        """The number of elements (NumPy's meaning; PyTorch's `size()` is `.shape` here)."""
+        return _ElementCount(self.data.size)
 
     @property
     def dtype(self) -> np.dtype:
@@ -79,16 +114,45 @@ class Tensor:
         return self.data.tolist()
 
     def detach(self) -> Tensor:
-        """A leaf sharing this tensor's data, cut off from the graph."""
-        return Tensor._make(self.data, None)
+        """A leaf sharing this tensor's data (and its version counter), cut off from the graph."""
+        detached = Tensor._make(self.data, None)
+        detached._version_counter = self._version_counter
+        return detached
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if not self.is_leaf:
             raise RuntimeError("requires_grad_: can only change requires_grad of a leaf tensor")
-        if requires_grad and self.data.dtype.kind not in "fc":
-            raise TypeError(f"only floating tensors can require grad; this one has dtype {self.dtype}")
+        _check_can_require_grad(self.data.dtype, requires_grad)
         self.requires_grad = requires_grad
         return self
+
+    # ----- gradient and version -----------------------------------------------------------
+    @property
+    def grad(self) -> Tensor | None:
+        """The accumulated gradient (a Tensor of this tensor's shape and dtype), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: assign a Tensor or None, not {type(value).__name__}; "
+                                "wrap an array with autograd.tensor(array)")
+            if value.shape != self.shape or value.dtype != self.dtype:
+                raise RuntimeError(
+                    f"grad: the assigned gradient has shape {value.shape} and dtype {value.dtype}, but the "
+                    f"tensor has shape {self.shape} and dtype {self.dtype}; a gradient must match both "
+                    f"(e.g. autograd.tensor(g.reshape({self.shape}), dtype='{self.dtype}'))")
+        self._grad = value
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes the data has seen through gradsight (shared by views)."""
+        return self._version_counter[0]
+
+    def _bump_version(self) -> None:
+        """Record an in-place change of `.data` (call it after writing into `.data` on purpose)."""
+        self._version_counter[0] += 1
 
     def astype(self, dtype) -> Tensor:
         return _ops.astype(self, dtype)
@@ -188,23 +252,102 @@ class Tensor:
     def sigmoid(self): return _ops.sigmoid(self)
     def relu(self): return _ops.relu(self)
     def clip(self, lo=None, hi=None): return _ops.clip(self, lo, hi)
+    @_numpy_keywords
     def sum(self, axis=None, keepdims=False): return _ops.sum(self, axis, keepdims)
+    @_numpy_keywords
     def mean(self, axis=None, keepdims=False): return _ops.mean(self, axis, keepdims)
+    @_numpy_keywords
     def max(self, axis=None, keepdims=False): return _ops.max(self, axis, keepdims)
+    @_numpy_keywords
     def min(self, axis=None, keepdims=False): return _ops.min(self, axis, keepdims)
+    @_numpy_keywords
     def var(self, axis=None, ddof=0, keepdims=False): return _ops.var(self, axis, ddof, keepdims)
+    @_numpy_keywords
     def std(self, axis=None, ddof=0, keepdims=False): return _ops.std(self, axis, ddof, keepdims)
+    @_numpy_keywords
     def prod(self, axis=None, keepdims=False): return _ops.prod(self, axis, keepdims)
+    @_numpy_keywords
     def logsumexp(self, axis=None, keepdims=False): return _ops.logsumexp(self, axis, keepdims)
+    @_numpy_keywords
     def argmax(self, axis=None, keepdims=False): return _ops.argmax(self, axis, keepdims)
+    @_numpy_keywords
     def argmin(self, axis=None, keepdims=False): return _ops.argmin(self, axis, keepdims)
     def reshape(self, *shape): return _ops.reshape(self, shape[0] if len(shape) == 1 else shape)
     def transpose(self, *axes): return _ops.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
     def swapaxes(self, axis1, axis2): return _ops.swapaxes(self, axis1, axis2)
+    @_numpy_keywords
     def squeeze(self, axis=None): return _ops.squeeze(self, axis)
+    @_numpy_keywords
     def flatten(self, start_axis=0, end_axis=-1): return _ops.flatten(self, start_axis, end_axis)
     def broadcast_to(self, shape): return _ops.broadcast_to(self, shape)
     def matmul(self, other): return _ops.matmul(self, other)
+
+    # ----- in place (no graph: allowed under no_grad() or on tensors that need no gradient) ---
+    def __iadd__(self, other): return self._in_place("+=", np.add, other)
+    def __isub__(self, other): return self._in_place("-=", np.subtract, other)
+    def __imul__(self, other): return self._in_place("*=", np.multiply, other)
+    def __itruediv__(self, other): return self._in_place("/=", np.true_divide, other)
+    def __imatmul__(self, other): return self._in_place("@=", np.matmul, other)
+
+    def zero_(self) -> Tensor:
+        """Set every element to 0 in place."""
+        return self._in_place("zero_", lambda data, _: np.zeros_like(data), 0)
+
+    def fill_(self, value) -> Tensor:
+        """Set every element to `value` in place."""
+        return self._in_place("fill_", lambda data, fill: np.broadcast_to(fill, data.shape), value)
+
+    def copy_(self, source) -> Tensor:
+        """Copy `source` (broadcastable to this shape) into this tensor's data in place."""
+        return self._in_place("copy_", lambda data, values: np.broadcast_to(values, data.shape), source)
+
+    def _in_place(self, name: str, compute, other) -> Tensor:
+        """Check everything, compute into a new array, then write it into `.data` and bump the version."""
+        _check_in_place_allowed(self, name, other)
+        data = self.data
+        operand = other.data if isinstance(other, Tensor) else as_operand(other, data.dtype)
+        try:
+            result = compute(data, operand)
+        except (ValueError, TypeError) as error:
+            raise type(error)(f"{name}: {error} (tensor shape {data.shape}, operand shape "
+                              f"{np.shape(operand)})") from error
+        if result.shape != data.shape:
+            raise ValueError(
+                f"{name}: the result has shape {result.shape} but the tensor has shape {data.shape}; an "
+                "in-place op cannot change a tensor's shape (write `x = x {op} y` for a new tensor)"
+                .replace("{op}", name.rstrip("=_")))
+        if not np.can_cast(result.dtype, data.dtype, casting="same_kind"):
+            raise TypeError(f"{name}: the result has dtype {result.dtype} but the tensor has dtype "
+                            f"{data.dtype}; an in-place op cannot change a tensor's dtype "
+                            f"(convert first: x = x.astype('{result.dtype}'))")
+        np.copyto(data, result, casting="same_kind")
+        self._version_counter[0] += 1
+        return self
+
+
+def _check_can_require_grad(dtype: np.dtype, requires_grad: bool) -> None:
+    if requires_grad and dtype.kind != "f":
+        hint = ("gradsight does not differentiate complex tensors (docs/design.md says why); split "
+                "them into real and imaginary parts") if dtype.kind == "c" else "convert with .astype('float32')"
+        raise TypeError(f"only floating tensors can require grad; this one has dtype {dtype} ({hint})")
+
+
+def _check_in_place_allowed(tensor: Tensor, name: str, other) -> None:
+    """PyTorch's rule: an in-place change of a tensor in a graph would silently corrupt its gradient."""
+    if not tensor.data.flags.writeable:
+        raise ValueError(f"{name}: the tensor's data (shape {tensor.shape}) is a read-only array; "
+                         "make a writable copy with autograd.tensor(array)")
+    if not grad_mode.state.grad_enabled:
+        return
+    if tensor.requires_grad:
+        kind = "a leaf tensor that requires grad" if tensor.grad_fn is None else "a tensor in the graph"
+        raise RuntimeError(
+            f"{name}: in-place change of {kind} (shape {tensor.shape}) while grad mode is on; update "
+            "parameters inside `with autograd.no_grad():`, or write `x = x + y` for a new tensor")
+    if isinstance(other, Tensor) and other.requires_grad:
+        raise RuntimeError(
+            f"{name}: the operand (shape {other.shape}) requires grad, but an in-place op records no "
+            "graph; write `x = x + y` to get a differentiable result, or detach the operand")
 
 
 class _HookHandle:
@@ -219,8 +362,27 @@ class _HookHandle:
 
 
 def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
-    """Create a leaf Tensor from array-like `data` (Python floats become the default dtype)."""
+    """A leaf Tensor holding a copy of array-like `data` (Python floats become the default dtype)."""
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def as_tensor(data, dtype=None) -> Tensor:
+    """A Tensor that shares memory with the NumPy array `data` where it can (no copy): changes made
+    through NumPy are seen by the tensor and are not counted by its version. A Tensor is returned
+    as it is when no dtype conversion is asked for."""
+    if isinstance(data, Tensor):
+        if dtype is None or np.dtype(dtype) == data.dtype:
+            return data
+        data = data.data
+    return Tensor._make(as_array(data, dtype), None)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A Tensor sharing memory with the NumPy array `array` (no copy, same dtype)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}; "
+                        "use autograd.tensor(data) for other data")
+    return Tensor._make(array, None)
 
 
 # The hot paths in function.py and engine.py test isinstance(x, Tensor) without a local import.

@@ -297,6 +297,7 @@ class Module:
         for key, target in targets.items():
             if key in values:
                 np.copyto(target.data, values[key], casting="same_kind")
+                target._bump_version()
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str | os.PathLike) -> None:

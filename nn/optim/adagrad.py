@@ -44,3 +44,4 @@ class Adagrad(Optimizer):
                 denominator = np.sqrt(total)
                 denominator += eps
                 p.data -= step_lr * (grad / denominator)
+                p._bump_version()

@@ -41,6 +41,7 @@ class Adam(Optimizer):
                 step = state["step"]
                 if decoupled and weight_decay != 0:
                     p.data *= 1 - lr * weight_decay
+                    p._bump_version()
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 # one scratch array serves each moment update in turn (the hot path allocates little)
                 scratch = np.subtract(grad, exp_avg)
@@ -63,6 +64,7 @@ class Adam(Optimizer):
                 np.divide(exp_avg, scratch, out=scratch)
                 scratch *= step_size
                 p.data -= scratch
+                p._bump_version()
 
 
 class AdamW(Adam):

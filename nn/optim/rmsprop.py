@@ -48,3 +48,4 @@ class RMSprop(Optimizer):
                     p.data -= lr * buffer
                 else:
                     p.data -= lr * (grad / average)
+                p._bump_version()

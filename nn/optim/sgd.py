@@ -37,3 +37,4 @@ class SGD(Optimizer):
                         buffer += grad if dampening == 0 else (1 - dampening) * grad
                     grad = grad + momentum * buffer if nesterov else buffer
                 p.data -= lr * grad
+                p._bump_version()
