@@ -23,13 +23,27 @@ def set_default_dtype(dtype) -> None:
 def as_array(data, dtype=None) -> np.ndarray:
     """Convert user data to an ndarray: NumPy arrays keep their dtype, Python floats get the default."""
     if dtype is not None:
-        return np.asarray(data, dtype=dtype)
+        return _numeric(np.asarray(data, dtype=dtype), data)
     if isinstance(data, np.ndarray):
-        return data
-    array = np.asarray(data)
+        return _numeric(data, data)
+    array = _numeric(np.asarray(data), data)
     if array.dtype == np.float64 and not isinstance(data, np.generic):
         array = array.astype(_default_dtype)
     return array
+
+
+def _numeric(array: np.ndarray, data) -> np.ndarray:
+    """`array`, unless NumPy made it an object array (None, a dict, ragged lists): no op works on those."""
+    if array.dtype.kind == "O":
+        raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} {_short(data)}: it is not "
+                        f"numeric (NumPy gives an object array); pass numbers, nested lists of equal "
+                        f"lengths, or an ndarray")
+    return array
+
+
+def _short(data) -> str:
+    text = repr(data)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def as_operand(value, like: np.dtype | None) -> np.ndarray:

@@ -127,9 +127,9 @@ class Function:
         try:
             raw_out = cls.forward(ctx, *arrays, **params)
         except (ValueError, IndexError, TypeError) as error:
-            shapes = ", ".join(str(np.shape(a)) for a in arrays)
-            message = str(error).removeprefix(f"{cls.name}: ")  # ops that name themselves already
-            raise type(error)(f"{cls.name}: {message} (input shapes: {shapes})") from error
+            from .errors import forward_error  # the error path only: keeps the hot path's imports as they are
+
+            raise forward_error(cls, error, arrays) from error
         # NumPy returns scalars for 0-d results; the graph always holds arrays
         out = raw_out if type(raw_out) is np.ndarray else np.asarray(raw_out)
         state = grad_mode.state

@@ -48,7 +48,14 @@ class Tensor:
     """
 
     __slots__ = ("data", "requires_grad", "_grad", "grad_fn", "_hooks", "_version_counter", "__weakref__")
-    __array_ufunc__ = None  # make NumPy defer to our reflected operators (ndarray + Tensor -> Tensor)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """np.tanh(t), ndarray + t, ...: gradsight's op of the same meaning (autograd/numpy_protocol.py)."""
+        return numpy_protocol.array_ufunc(ufunc, method, *inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        """np.sum(t), np.concatenate([t, t]), ...: gradsight's op of the same meaning, or a TypeError."""
+        return numpy_protocol.array_function(func, types, args, kwargs)
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
         if isinstance(data, Tensor):
@@ -388,4 +395,5 @@ def from_numpy(array: np.ndarray) -> Tensor:
 # The hot paths in function.py and engine.py test isinstance(x, Tensor) without a local import.
 function.Tensor = engine.Tensor = Tensor
 
+from . import numpy_protocol  # noqa: E402  (it imports ops)
 from . import ops as _ops  # noqa: E402  (ops import Tensor, so they load after it)

@@ -1,6 +1,9 @@
 """The public op functions: NumPy's names and signatures, each a thin call of a registered op."""
 from __future__ import annotations
 
+import numpy as np
+
+from ..errors import check_axis
 from .compare import (
     argmax,
     argmin,
@@ -84,7 +87,23 @@ def sigmoid(x): return Sigmoid.apply(x)
 def relu(x): return Relu.apply(x)
 def maximum(a, b): return Maximum.apply(a, b)
 def minimum(a, b): return Minimum.apply(a, b)
-def clip(x, lo=None, hi=None): return Clip.apply(x, lo=lo, hi=hi)
+def clip(x, lo=None, hi=None):
+    """x limited to [lo, hi] (None: unbounded); array or Tensor bounds broadcast and get gradients."""
+    if lo is None and hi is None:
+        raise ValueError("clip: at least one of lo and hi must be given (as np.clip)")
+    dtype = np.asarray(x.data if hasattr(x, "data") else x).dtype
+    low, high = _unbounded(dtype)
+    return Clip.apply(x, low if lo is None else lo, high if hi is None else hi)
+
+
+def _unbounded(dtype: np.dtype) -> tuple:
+    """The bounds that clip nothing, in `dtype` (so an integer tensor stays integer)."""
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return np.asarray(info.min, dtype), np.asarray(info.max, dtype)
+    if dtype.kind == "b":
+        return np.asarray(False), np.asarray(True)
+    return -np.inf, np.inf
 def where(condition, a, b): return Where.apply(condition, a, b)
 def astype(x, dtype): return Cast.apply(x, dtype=dtype)
 
@@ -107,8 +126,8 @@ def expand_dims(x, axis): return ExpandDims.apply(x, axis=axis)
 def squeeze(x, axis=None): return Squeeze.apply(x, axis=axis)
 def broadcast_to(x, shape): return BroadcastTo.apply(x, shape=tuple(shape))
 def index_add(grad, index, shape): return IndexAdd.apply(grad, index=_plain_index(index), shape=shape)
-def concatenate(tensors, axis=0): return Concatenate.apply(*tensors, axis=axis)
-def stack(tensors, axis=0): return Stack.apply(*tensors, axis=axis)
+def concatenate(tensors, axis=0): return Concatenate.apply(*_some("concatenate", tensors), axis=axis)
+def stack(tensors, axis=0): return Stack.apply(*_some("stack", tensors), axis=axis)
 def pad(x, pad_width, constant_values=0): return Pad.apply(x, pad_width=pad_width, constant_values=constant_values)
 
 
@@ -119,8 +138,6 @@ def getitem(x, index):
 
 def _plain_index(index):
     """Replace Tensors and lists inside an index by arrays (so backward can reuse it)."""
-    import numpy as np
-
     from ..tensor import Tensor
 
     def plain(part):
@@ -133,8 +150,17 @@ def _plain_index(index):
     return tuple(plain(p) for p in index) if isinstance(index, tuple) else plain(index)
 
 
+def _some(op: str, tensors) -> list:
+    """The tensors to join, refusing an empty sequence as NumPy does (ValueError)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(f"{op}: need at least one tensor to {op}, got an empty sequence")
+    return tensors
+
+
 def swapaxes(x, axis1, axis2):
     """Exchange two axes (a transpose)."""
+    axis1, axis2 = check_axis("swapaxes", axis1, x.ndim, x.shape), check_axis("swapaxes", axis2, x.ndim, x.shape)
     axes = list(range(x.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, axes)
@@ -144,7 +170,10 @@ def flatten(x, start_axis=0, end_axis=-1):
     """Merge axes start_axis..end_axis into one (all of them by default, like ndarray.flatten)."""
     if x.ndim == 0:
         return reshape(x, (1,))
-    start, end = start_axis % x.ndim, end_axis % x.ndim
+    start = check_axis("flatten", start_axis, x.ndim, x.shape)  # no silent wrap-around of flatten(1, 4)
+    end = check_axis("flatten", end_axis, x.ndim, x.shape)
+    if start > end:
+        raise ValueError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis} (shape {x.shape})")
     merged = 1
     for n in x.shape[start:end + 1]:
         merged *= n
@@ -153,8 +182,11 @@ def flatten(x, start_axis=0, end_axis=-1):
 
 def split(x, indices_or_sections, axis=0):
     """Split along `axis` into equal sections or at the given indices (NumPy's semantics)."""
+    axis = check_axis("split", axis, x.ndim, x.shape)
     size = x.shape[axis]
-    if isinstance(indices_or_sections, int):
+    if isinstance(indices_or_sections, (int, np.integer)):
+        if indices_or_sections <= 0:
+            raise ValueError(f"split: the number of sections must be positive, got {indices_or_sections}")
         if size % indices_or_sections:
             raise ValueError(f"split: axis {axis} of size {size} does not divide into "
                              f"{indices_or_sections} equal sections")
@@ -162,7 +194,7 @@ def split(x, indices_or_sections, axis=0):
         bounds = list(range(0, size + 1, step)) if step else [0] * (indices_or_sections + 1)
     else:
         bounds = [0, *indices_or_sections, size]  # plain slice bounds: negatives count from the end, as in NumPy
-    lead = (slice(None),) * (axis % x.ndim)
+    lead = (slice(None),) * axis
     return [getitem(x, lead + (slice(start, stop),)) for start, stop in zip(bounds[:-1], bounds[1:])]
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import axis_error
+
 
 def constant(value) -> np.ndarray:
     """The array behind a saved value, for masks that carry no gradient in either backward mode."""
@@ -13,12 +15,11 @@ def normalize_axis(axis, ndim: int, op: str, shape=None) -> tuple[int, ...]:
     """`axis` (None, int or tuple, negatives allowed) as a sorted tuple of non-negative ints."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     normalized = []
     for a in axes:
-        if not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:
-            where = f"shape {shape}" if shape is not None else f"{ndim} dimensions"
-            raise ValueError(f"{op}: axis {a} is out of range for a tensor of {where}")
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:
+            raise axis_error(op, a, ndim, shape)
         normalized.append(int(a) % ndim)
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"{op}: repeated axis in {axis}")

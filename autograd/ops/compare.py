@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..dtypes import as_operand
+from ..errors import FORWARD_ERRORS, forward_error
+from ._util import normalize_axis
 
 
 def _values(*operands):
@@ -17,7 +19,12 @@ def _no_grad(ufunc):
     def op(*operands):
         from ..tensor import Tensor
 
-        return Tensor._make(ufunc(*_values(*operands)), None)
+        values = _values(*operands)
+        try:
+            result = ufunc(*values)
+        except FORWARD_ERRORS as error:  # the same error path as every op: name, shapes, dtypes
+            raise forward_error(ufunc.__name__, error, values) from error
+        return Tensor._make(np.asarray(result), None)
 
     op.__name__ = ufunc.__name__
     op.__doc__ = f"Elementwise {ufunc.__name__} (NumPy semantics); returns a bool Tensor with no gradient."
@@ -44,7 +51,13 @@ def _index_function(reducer):
         from ..tensor import Tensor
 
         (values,) = _values(x)
-        return Tensor._make(np.asarray(reducer(values, axis=axis, keepdims=keepdims)), None)
+        if axis is not None:
+            normalize_axis(axis, values.ndim, reducer.__name__, values.shape)  # an int: NumPy takes no tuple
+        try:
+            result = reducer(values, axis=axis, keepdims=keepdims)
+        except FORWARD_ERRORS as error:
+            raise forward_error(reducer.__name__, error, [values]) from error
+        return Tensor._make(np.asarray(result), None)
 
     op.__name__ = reducer.__name__
     op.__doc__ = f"Indices of the {reducer.__name__[3:]} along `axis` (no gradient)."

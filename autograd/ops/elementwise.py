@@ -7,11 +7,13 @@ from ..function import Function
 from ._util import constant
 
 
-def _tie_weights(a: np.ndarray, b: np.ndarray, dtype) -> np.ndarray:
-    """1 where a wins, 0 where b wins, 0.5 on ties: the even split that makes maximum(x, x)' = 1."""
-    weights = np.array(a > b, dtype=dtype)  # an array even for 0-d inputs, so ties can be assigned
-    weights[a == b] = 0.5
-    return weights
+def _share(a: np.ndarray, b: np.ndarray, dtype) -> np.ndarray:
+    """a's share of the gradient of maximum(a, b): 0 where b wins, 0.5 on ties (maximum(x, x)' = 1),
+    else 1, so a NaN on either side passes the whole gradient to both inputs (PyTorch's convention)."""
+    share = np.array(a >= b, dtype=dtype)  # an array even for 0-d inputs, so ties can be assigned
+    share[a == b] = 0.5
+    share[np.isnan(a) | np.isnan(b)] = 1
+    return share
 
 
 # ----- arithmetic -------------------------------------------------------------------------
@@ -107,10 +109,10 @@ class Pow(Function):
         if need_b:
             # d(a^b)/db = a^b log a; 0 where a == 0 (the limit for b > 0), NaN for a < 0 as in PyTorch
             log_a = xp.log(xp.where(base > 0, a, 1))
-            grad_b = xp.where(base < 0, np.nan, grad * out * log_a)
             infinite = (base == 0) & (exponent < 0)
-            if infinite.any():  # 0^b = Inf for b < 0, and torch's Inf·log 0 gives -Inf
-                grad_b = xp.where(infinite, -np.inf * grad, grad_b)
+            if infinite.any():  # 0^b = ±Inf for b < 0 ((-0.0)^-1 = -Inf), and torch's ±Inf·log 0 gives ∓Inf
+                log_a = xp.where(infinite, -np.inf, log_a)  # a factor, not a branch: no 0·Inf in second order
+            grad_b = xp.where(base < 0, np.nan, grad * out * log_a)
         return grad_a, grad_b
 
 
@@ -168,7 +170,9 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved
-        return grad * np.sign(constant(x))  # sign(0) = 0: the subgradient abs'(0) = 0
+        x = constant(x)
+        # sign(0) = 0: the subgradient abs'(0) = 0; and 0 at NaN (not NaN), as PyTorch's sgn
+        return grad * ((x > 0).astype(x.dtype) - (x < 0))
 
 
 class Sin(Function):
@@ -241,51 +245,53 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return grad * (constant(out) > 0)  # relu'(0) = 0
+        return grad * ~(constant(out) <= 0)  # relu'(0) = 0; 1 at NaN, as PyTorch's threshold_backward
 
 
 # ----- selection --------------------------------------------------------------------------
 class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.weights_a = _tie_weights(a, b, np.result_type(a, b))
+        dtype = np.result_type(a, b)
+        ctx.share_a, ctx.share_b = _share(a, b, dtype), _share(b, a, dtype)
         return np.maximum(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         need_a, need_b = ctx.needs_input_grad
-        weights = ctx.weights_a
-        return (grad * weights if need_a else None), (grad * (1 - weights) if need_b else None)
+        return (grad * ctx.share_a if need_a else None), (grad * ctx.share_b if need_b else None)
 
 
 class Minimum(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.weights_a = _tie_weights(b, a, np.result_type(a, b))
+        dtype = np.result_type(a, b)
+        ctx.share_a, ctx.share_b = _share(b, a, dtype), _share(a, b, dtype)  # the smaller one wins
         return np.minimum(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         need_a, need_b = ctx.needs_input_grad
-        weights = ctx.weights_a
-        return (grad * weights if need_a else None), (grad * (1 - weights) if need_b else None)
+        return (grad * ctx.share_a if need_a else None), (grad * ctx.share_b if need_b else None)
 
 
 class Clip(Function):
+    """min(max(x, lo), hi), differentiable in x and in array bounds, with PyTorch's clamp conventions."""
+
     @staticmethod
-    def forward(ctx, x, lo=None, hi=None):
-        # the gradient passes where lo <= x <= hi, bounds included (PyTorch's clamp convention)
-        inside = np.ones(x.shape, dtype=bool)
-        if lo is not None:
-            inside &= x >= lo
-        if hi is not None:
-            inside &= x <= hi
-        ctx.inside = inside
-        return np.clip(x, lo, hi)
+    def forward(ctx, x, lo, hi):
+        # the gradient passes to x where lo <= x <= hi, bounds included; to lo where x < lo < hi; to hi
+        # where x > hi or hi < lo (then the result is hi): PyTorch's clamp with tensor bounds
+        ctx.inside = (x >= lo) & (x <= hi)
+        ctx.below = (x < lo) & (lo < hi)
+        ctx.above = (x > hi) | (hi < lo)
+        return np.minimum(np.maximum(x, lo), hi)  # not np.clip: it keeps x's NaN only in some versions
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.inside
+        need_x, need_lo, need_hi = ctx.needs_input_grad
+        return (grad * ctx.inside if need_x else None, grad * ctx.below if need_lo else None,
+                grad * ctx.above if need_hi else None)
 
 
 class Where(Function):

@@ -51,6 +51,8 @@ class _Extremum(Function):
             raise ValueError(f"{cls.name}: zero-size input of shape {x.shape} has no {cls.name}")
         out = cls.reduce(x, axis=ctx.axes, keepdims=True)
         winners = x == out
+        if x.dtype.kind in "fc" and np.isnan(out).any():  # a NaN maximum: the NaNs share the gradient (PyTorch's max)
+            winners |= np.isnan(x) & np.isnan(out)
         ctx.weights = winners / winners.sum(axis=ctx.axes, keepdims=True, dtype=x.dtype)
         return out if keepdims else out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in ctx.axes))
 
@@ -162,6 +164,8 @@ class Prod(Function):
 
         axes = normalize_axis(axis, x.ndim, "prod", x.shape)
         rest = [a for a in range(x.ndim) if a not in axes]
+        if reduced_count(x.shape, axes) == 0:  # the empty product is 1, still a node of the graph
+            return ops.sum(x, axis=axes, keepdims=keepdims) * 0 + 1
         moved = ops.transpose(x, rest + list(axes)).reshape([x.shape[a] for a in rest] + [-1])
         out = moved[..., 0]
         for i in range(1, moved.shape[-1]):

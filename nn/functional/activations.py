@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from autograd import Function, Tensor, relu, sigmoid, tanh
+from autograd.ops._util import constant
 
 from ._common import recording, sigmoid_of, stable_sigmoid
 from .special import erfc
@@ -46,9 +47,9 @@ class Prelu(Function):
     @staticmethod
     def forward(ctx, x, weight):
         channels = x.shape[1] if x.ndim >= 2 else 1
-        if weight.ndim != 1 or weight.size not in (1, channels):
-            raise ValueError(f"weight of shape {weight.shape} must hold 1 or {channels} slopes "
-                             f"(channels are axis 1 of the input of shape {x.shape})")
+        if weight.ndim > 1 or weight.size not in (1, channels):
+            raise ValueError(f"weight of shape {weight.shape} must be 0-d or 1-d and hold 1 or {channels} "
+                             f"slopes (channels are axis 1 of the input of shape {x.shape})")
         ctx.positive = (x > 0).astype(x.dtype)
         ctx.save_for_backward(x, weight)
         return x * (ctx.positive + (1 - ctx.positive) * _per_channel(weight, x.ndim))
@@ -58,10 +59,15 @@ class Prelu(Function):
         x, weight = ctx.saved
         need_x, need_weight = ctx.needs_input_grad
         positive = ctx.positive
-        grad_x = grad * (positive + (1 - positive) * _per_channel(weight, x.ndim)) if need_x else None
+        # x = 0 takes the slope (prelu'(0) = weight) as a constant: its derivatives in x and weight are 0
+        # there, PyTorch's second-order convention at the kink
+        negative = (~(constant(x) >= 0)).astype(positive.dtype)  # x < 0, and NaN as PyTorch
+        at_zero = 1 - positive - negative
+        slopes = _per_channel(weight, x.ndim)
+        grad_x = grad * (positive + negative * slopes + at_zero * constant(slopes)) if need_x else None
         grad_weight = None
         if need_weight:
-            on_slope = grad * x * (1 - positive)  # d out / d slope = x where x <= 0
+            on_slope = grad * x * negative  # d out / d slope = x where x < 0 (and 0 · slope at 0)
             other_axes = tuple(a for a in range(x.ndim) if a != 1 or weight.size == 1)
             grad_weight = on_slope.sum(axis=other_axes).reshape(weight.shape)
         return grad_x, grad_weight
@@ -92,8 +98,13 @@ class Elu(Function):
         (x,) = ctx.saved
         xp = ctx.xp
         # from the input, not the output: out + alpha cancels to 0 in float32 below x ≈ -17;
-        # e^min(x, 0) never overflows, so x = +Inf gives no Inf·0 = NaN
-        return grad * (xp.exp(xp.minimum(x, 0)) * ctx.negative_slope + ctx.positive_slope)
+        # e^min(x, 0) never overflows, so x = +Inf gives no Inf·0 = NaN; a NaN input gets a NaN gradient
+        # (PyTorch's vectorized kernel does the same; its scalar tail loop gives the positive slope)
+        if not recording(ctx):
+            return grad * (np.exp(np.minimum(x, 0)) * ctx.negative_slope + ctx.positive_slope)
+        # second order: the branch x < 0 only, so elu''(0) = 0 as in PyTorch (elu'(0) stays alpha)
+        negative_part = xp.where(~(constant(x) >= 0), x, 0)  # NaN stays NaN, as at first order
+        return grad * (xp.exp(negative_part) * ctx.negative_slope + ctx.positive_slope)
 
 
 class Selu(Elu):

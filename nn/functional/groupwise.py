@@ -6,17 +6,29 @@ import numpy as np
 from autograd import Function, Tensor
 
 
-def _scaled(x: np.ndarray, axis: int, temperature: float) -> np.ndarray:
-    """x / temperature, after checking both arguments (where the two softmaxes start)."""
+def _scaled(ctx, x: np.ndarray, axis: int, temperature: float) -> np.ndarray:
+    """x / temperature, after checking both arguments (where the two softmaxes start).
+
+    Sets ctx.axes, the axes to normalize over: () for a 0-d input (its one element is its group,
+    as PyTorch's dim 0 or -1 of a scalar), so the same sums work on 0-d Tensors under create_graph.
+    """
     if not temperature > 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
     _check_axis(x, axis)
+    ctx.axes = (axis % x.ndim,) if x.ndim else ()
     return x * (1.0 / temperature) if temperature != 1.0 else x
 
 
+def _group_max(x: np.ndarray, axes: tuple) -> np.ndarray:
+    """The shift of the log-sum-exp trick; -Inf (no shift) for an empty axis, which has no maximum."""
+    return np.max(x, axis=axes, keepdims=True, initial=-np.inf)
+
+
 def _check_axis(x: np.ndarray, axis: int) -> int:
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be an integer, got {axis!r} ({type(axis).__name__})")
     if not -max(x.ndim, 1) <= axis < max(x.ndim, 1):
-        raise ValueError(f"axis {axis} is out of range for an input of shape {x.shape}")
+        raise np.exceptions.AxisError(f"axis {axis} is out of range for an input of shape {x.shape}")
     return axis
 
 
@@ -25,18 +37,18 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis=-1, temperature=1.0):
-        scaled = _scaled(x, axis, temperature)
-        out = np.exp(scaled - scaled.max(axis=axis, keepdims=True))  # shifted: no overflow
-        out /= out.sum(axis=axis, keepdims=True)
+        scaled = _scaled(ctx, x, axis, temperature)
+        out = np.exp(scaled - _group_max(scaled, ctx.axes))  # shifted: no overflow
+        out /= out.sum(axis=ctx.axes, keepdims=True)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        axis, temperature = ctx.params.get("axis", -1), ctx.params.get("temperature", 1.0)
+        temperature = ctx.params.get("temperature", 1.0)
         # Jacobian-vector product of softmax: y (g - Σ g y), from the saved output alone
-        return out * (grad - (grad * out).sum(axis=axis, keepdims=True)) * (1.0 / temperature)
+        return out * (grad - (grad * out).sum(axis=ctx.axes, keepdims=True)) * (1.0 / temperature)
 
 
 class LogSoftmax(Function):
@@ -44,18 +56,19 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis=-1, temperature=1.0):
-        scaled = _scaled(x, axis, temperature)
-        out = scaled - scaled.max(axis=axis, keepdims=True)
-        out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))  # the log-sum-exp trick
+        scaled = _scaled(ctx, x, axis, temperature)
+        out = scaled - _group_max(scaled, ctx.axes)
+        if out.size:  # an empty axis has nothing to normalize (and log of its empty sum warns)
+            out -= np.log(np.exp(out).sum(axis=ctx.axes, keepdims=True))  # the log-sum-exp trick
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        axis, temperature = ctx.params.get("axis", -1), ctx.params.get("temperature", 1.0)
+        temperature = ctx.params.get("temperature", 1.0)
         # d log_softmax: g - softmax Σ g, and softmax = e^out
-        return (grad - ctx.xp.exp(out) * grad.sum(axis=axis, keepdims=True)) * (1.0 / temperature)
+        return (grad - ctx.xp.exp(out) * grad.sum(axis=ctx.axes, keepdims=True)) * (1.0 / temperature)
 
 
 class Maxout(Function):

@@ -116,6 +116,18 @@ register_spec(OpSpec("clip", lambda x, lo, hi: ag.clip(x, lo, hi), _clip_sample,
                      at_kinks=lambda draw: _clip_sample(draw, on_bounds=True)))
 
 
+def _clip_tensor_bounds_sample(draw):
+    """Array bounds that may widen the broadcast shape, apart from x and from each other (no kink)."""
+    x_shape, lo_shape, hi_shape = draw(gst.broadcastable_shapes(3))
+    x = draw(gst.arrays(x_shape))
+    lo = _untie(x, draw(gst.arrays(lo_shape, domain=(-2.0, 0.0))))
+    hi = _untie(lo, _untie(x, draw(gst.arrays(hi_shape, domain=(-0.5, 2.0)))))
+    return Case((x, lo, hi))
+
+
+register_spec(OpSpec("clip", ag.clip, _clip_tensor_bounds_sample, np.clip, label="tensor bounds"))
+
+
 def _where_sample(draw):
     condition_shape, a_shape, b_shape = draw(gst.broadcastable_shapes(3))
     return Case((_bools(draw, condition_shape), draw(gst.arrays(a_shape)), draw(gst.arrays(b_shape))))
