@@ -17,6 +17,11 @@ import numpy as np
 
 from autograd import Tensor
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks, so stale temporary files are left alone
+    fcntl = None
+
 
 class Parameter(Tensor):
     """A Tensor that a Module trains: requires_grad is True and Module.parameters() finds it."""
@@ -54,6 +59,106 @@ def _is_member(value) -> bool:
     return isinstance(value, (Parameter, Module))
 
 
+def _check_replacement(module: Module, name: str, current, value) -> None:
+    """Refuse to rebind a Parameter (or sub-module) attribute to something that silently unregisters it."""
+    owner, given = type(module).__name__, type(value).__name__
+    if isinstance(current, Parameter) and not isinstance(value, Parameter):
+        raise TypeError(
+            f"{owner}.{name} is a Parameter of shape {current.shape}; assigning a {given} to it would unregister "
+            f"it (no longer trained, saved or loaded). To change its values: `module.{name}.data[...] = value`; "
+            f"to replace it: `module.{name} = nn.Parameter(value)`; to remove it on purpose: `del module.{name}` first")
+    if isinstance(current, Module) and not isinstance(value, Module):
+        raise TypeError(
+            f"{owner}.{name} is a sub-module ({type(current).__name__}); assigning a {given} to it would drop it "
+            f"from parameters() and state_dict(). Assign a Module, or `del module.{name}` first")
+
+
+_TRAIL = "_gradsight_module_trail"  # modules an exception passed through, innermost first
+_MESSAGE = "_gradsight_original_message"
+_NOTE = "_gradsight_module_note"
+
+
+def name_module_in_error(error: Exception, module: Module) -> None:
+    """Prefix `error`'s message with the path, relative to `module`, of the module it came from
+    (`layers.3 (Linear): ...`); each enclosing module rewrites the same prefix, so it appears once."""
+    if isinstance(error, (StopIteration, StopAsyncIteration)):
+        return  # control flow, not a failure: its value must stay as it is
+    trail = getattr(error, _TRAIL, None)
+    try:
+        if trail is None:
+            trail = [module]
+            setattr(error, _TRAIL, trail)
+            rewritable = (len(error.args) == 1 and isinstance(error.args[0], str)
+                          and type(error).__str__ is BaseException.__str__)
+            setattr(error, _MESSAGE, error.args[0] if rewritable else None)
+        else:
+            trail.append(module)
+    except AttributeError:  # an exception class with __slots__ takes no attributes: leave it alone
+        return
+    if len(trail) < 2:
+        return  # raised by this module itself: the traceback already names it
+    path = _path_between(trail[::-1])
+    where = f"{path} ({type(trail[0]).__name__})"
+    original = getattr(error, _MESSAGE)
+    if original is not None:
+        error.args = (f"{where}: {original}",)
+        return
+    # messages NumPy or a custom __str__ builds from several arguments: a note instead
+    notes = getattr(error, "__notes__", [])
+    previous = getattr(error, _NOTE, None)
+    if previous in notes:
+        notes.remove(previous)
+    note = f"raised in module {where}"
+    error.add_note(note)
+    setattr(error, _NOTE, note)
+
+
+def _path_between(chain: list[Module]) -> str:
+    """Dotted path from chain[0] down to chain[-1], each module found among its caller's sub-modules."""
+    parts = []
+    for parent, child in zip(chain, chain[1:]):
+        found = next((name for name, sub in parent.named_modules() if sub is child and name), None)
+        parts.append(found if found is not None else f"<unregistered {type(child).__name__}>")
+    return ".".join(parts)
+
+
+_TEMPORARY_PREFIX = ".tmp-"
+
+
+def _hold_lock(file) -> None:
+    """Take an exclusive lock on an open file (POSIX); the kernel drops it when the process ends."""
+    if fcntl is not None:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _remove_stale_temporaries(directory: str, prefix: str) -> None:
+    """Delete temporary files of earlier saves to the same target whose writer is gone (their
+    lock is free): what a save killed midway (SIGKILL, power loss) left behind."""
+    if fcntl is None:
+        return  # no way to tell a dead writer's file from a live one's: leave them
+    for name in os.listdir(directory):
+        if not (name.startswith(prefix) and name.endswith(".npz")):
+            continue
+        candidate = os.path.join(directory, name)
+        try:
+            with open(candidate, "rb") as file:
+                fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while a live save holds it
+                os.unlink(candidate)
+        except OSError:
+            continue  # in use by a running save, or already gone
+
+
+def _fsync_directory(directory: str) -> None:
+    """Make the rename durable: fsync the directory entry (POSIX; Windows has no directory fsync)."""
+    if os.name != "posix":
+        return
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 class Module:
     """Base class of layers and models: subclass it, set layers and Parameters as attributes in
     `__init__`, and define `forward`. Calling the module runs its hooks around `forward`.
@@ -74,6 +179,9 @@ class Module:
         self.training = True
 
     def __setattr__(self, name: str, value) -> None:
+        current = self.__dict__.get(name)
+        if current is not None and value is not None:
+            _check_replacement(self, name, current, value)
         # a registered buffer stays a Tensor, so state_dict and load_state_dict can rely on .data
         if name in self._buffer_names and value is not None and not isinstance(value, Tensor):
             value = Tensor(np.asarray(value))
@@ -83,9 +191,14 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
-        if self._forward_pre_hooks or self._forward_hooks:
-            return self._call_with_hooks(args, kwargs)
-        return self.forward(*args, **kwargs)
+        # try costs nothing until something raises (Python 3.11's zero-cost exceptions)
+        try:
+            if self._forward_pre_hooks or self._forward_hooks:
+                return self._call_with_hooks(args, kwargs)
+            return self.forward(*args, **kwargs)
+        except Exception as error:
+            name_module_in_error(error, self)
+            raise
 
     def _call_with_hooks(self, args: tuple, kwargs: dict):
         for hook in list((self._forward_pre_hooks or {}).values()):
@@ -291,6 +404,9 @@ class Module:
             elif not np.can_cast(value.dtype, target.data.dtype, casting="same_kind"):
                 errors.append(f"dtype mismatch for {key}: the checkpoint has {value.dtype}, "
                               f"the model has {target.data.dtype}")
+            elif not target.data.flags.writeable:
+                errors.append(f"{key} is backed by a read-only array (give it a writable copy: "
+                              f"`tensor.data = tensor.data.copy()`)")
         if errors:
             raise RuntimeError(f"load_state_dict: cannot load into {type(self).__name__} "
                                "(nothing was changed):\n  " + "\n  ".join(errors))
@@ -300,22 +416,31 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write state_dict() to `path` as an .npz archive, atomically (temporary file, then rename)."""
+        """Write state_dict() to `path` as an .npz archive, atomically: a temporary file next to it,
+        fsynced, renamed over `path`, then the directory fsynced. A save that was killed midway
+        leaves only its temporary file, which the next save to the same path removes."""
         path = os.fspath(path)
         directory = os.path.dirname(os.path.abspath(path))
-        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
+        prefix = f"{_TEMPORARY_PREFIX}{os.path.basename(path)}-"
+        _remove_stale_temporaries(directory, prefix)
+        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".npz")
         try:
             with os.fdopen(descriptor, "wb") as file:
+                _hold_lock(file)  # marks the file as in use until this process closes it or dies
                 np.savez(file, **self.state_dict())
                 file.flush()
                 os.fsync(file.fileno())
-            # mkstemp makes the file private (0600); give it the mode a plain open() would
-            os.chmod(temporary, os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644)
-            os.replace(temporary, path)
+                # mkstemp makes the file private (0600); give it the mode a plain open() would
+                os.chmod(temporary, os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644)
+                if fcntl is not None:
+                    os.replace(temporary, path)  # still locked, so no other save takes it for stale
+            if fcntl is None:
+                os.replace(temporary, path)  # Windows cannot rename an open file
         except BaseException:
             if os.path.exists(temporary):
                 os.unlink(temporary)
             raise
+        _fsync_directory(directory)
 
     def load(self, path: str | os.PathLike, strict: bool = True) -> IncompatibleKeys:
         """Load a checkpoint written by save(); a corrupted or mismatched file raises and leaves

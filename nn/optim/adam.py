@@ -30,6 +30,7 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         """One Adam (AdamW) step on every parameter that has a gradient."""
+        self.check_step()  # everything is checked before any parameter or state changes
         decoupled = self.decoupled_weight_decay
         for group in self.param_groups:
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
