@@ -6,7 +6,9 @@ layers' `forward` methods chained by hand (no __call__, no hooks, no error namin
 Both rows run the same NumPy work; their difference is the price of calling each module through
 `__call__` (hook check, and the try/except that names a failing module's path, which costs
 nothing unless an exception is raised). Each row is the median of `--rounds` medians of
-`--repeats` forwards, the two interleaved so that load on a shared machine hits both alike.
+`--repeats` forwards, the two interleaved so that load on a shared machine hits both alike. The
+last row times the call alone on an `Identity` module (best of `--rounds`), the steadiest figure
+for comparing two versions of `__call__`.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import os
 import statistics
 import sys
 import time
+import timeit
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -77,6 +80,11 @@ def main() -> None:
     called, direct = results.values()
     per_call = (called - direct) / (2 * DEPTH + 1)
     print(f"  __call__ overhead: {(called - direct) * 1e6:.1f} µs per forward, {per_call * 1e9:.0f} ns per module call")
+    # the call alone, on a module whose forward does nothing: the minimum over rounds is robust to load
+    identity = nn.Identity()
+    calls = 100_000
+    best = min(timeit.repeat(lambda: identity(x), number=calls, repeat=args.rounds))
+    print(f"  Identity()(x), the call alone:   {best / calls * 1e9:8.0f} ns (best of {args.rounds} x {calls:,})")
 
 
 if __name__ == "__main__":

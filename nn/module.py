@@ -351,6 +351,9 @@ class Module:
 
     def to(self, dtype) -> Module:
         """Convert floating parameters and buffers to `dtype` (do it before making an optimizer)."""
+        if isinstance(dtype, str) and dtype.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta"):
+            raise TypeError(f"{type(self).__name__}.to: gradsight runs on NumPy, on the CPU, so there is no device "
+                            f"to move to (drop .to({dtype!r})); .to(dtype) converts, e.g. .to(np.float64)")
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"{type(self).__name__}.to: expected a floating dtype, got {dtype}")
@@ -394,6 +397,10 @@ class Module:
                 errors.append("missing key(s): " + ", ".join(missing))
             if unexpected:
                 errors.append("unexpected key(s): " + ", ".join(unexpected))
+            if missing and unexpected and all(key.startswith("module.") for key in unexpected):
+                errors.append("the checkpoint's keys start with 'module.' (saved from a DataParallel/DDP-wrapped "
+                              "model): strip it, {key.removeprefix('module.'): value for key, value in "
+                              "state.items()}")
         for key, target in targets.items():
             value = values.get(key)
             if value is None:

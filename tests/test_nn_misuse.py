@@ -291,3 +291,24 @@ def test_the_module_path_keeps_the_exception_type_and_reaches_hooks_and_unusual_
     model[1].register_forward_pre_hook(failing_hook)
     with pytest.raises(RuntimeError, match=r"^1 \(Identity\): hook refused the input$"):
         model(autograd.tensor(np.ones(2)))
+
+
+# ----- other PyTorch habits -------------------------------------------------------------------
+def test_moving_a_model_to_a_device_says_there_is_none():
+    with pytest.raises(TypeError, match=r"no device to move to \(drop \.to\('cuda:0'\)\)"):
+        nn.Linear(2, 2).to("cuda:0")
+
+
+def test_a_loss_module_called_like_a_function_says_to_create_it_first():
+    prediction = autograd.tensor(np.zeros(3))
+    with pytest.raises(TypeError, match=r"create the module first, then call it: nn\.L1Loss\(\)\(input, target\)"):
+        nn.L1Loss(prediction)
+
+
+def test_a_data_parallel_checkpoint_gets_the_prefix_hint_and_changes_nothing():
+    model, source = nn.Linear(2, 2), nn.Linear(2, 2)
+    before = model.weight.data.copy()
+    wrapped = {"module." + key: value for key, value in source.state_dict().items()}
+    with pytest.raises(RuntimeError, match="start with 'module.' .*DataParallel"):
+        model.load_state_dict(wrapped)
+    np.testing.assert_array_equal(model.weight.data, before)

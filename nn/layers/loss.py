@@ -8,6 +8,11 @@ from ..module import Module
 class _Loss(Module):
     def __init__(self, reduction: str = "mean"):
         super().__init__()
+        if not isinstance(reduction, str):
+            name = type(self).__name__
+            raise TypeError(f"{name}: reduction must be 'mean', 'sum' or 'none', got a {type(reduction).__name__}; "
+                            f"to compute the loss, create the module first, then call it: "
+                            f"nn.{name}()(input, target)")
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
         self.reduction = reduction

@@ -80,12 +80,17 @@ class Optimizer:
         """Check every group's settings and every gradient before a step changes anything (all or
         nothing): a gradient must be a Tensor of its parameter's shape and dtype, and the
         parameter's array writable."""
-        name = type(self).__name__
         for g, group in enumerate(self.param_groups):
             self._check_settings(group)
             for i, p in enumerate(group["params"]):
-                if p.grad is not None:
-                    _check_gradient(f"{name}.step", f"param_groups[{g}]['params'][{i}]", p)
+                grad = p.grad
+                if grad is None:
+                    continue
+                data, grad_data = p.data, getattr(grad, "data", None)
+                # the common case in three comparisons; the precise message is built only on failure
+                if (type(grad_data) is not np.ndarray or grad_data.shape != data.shape
+                        or grad_data.dtype != data.dtype or not data.flags.writeable):
+                    _check_gradient(f"{type(self).__name__}.step", f"param_groups[{g}]['params'][{i}]", p)
 
     def _gradients(self, group: dict, l2_weight_decay: bool = True) -> Iterator[tuple[Tensor, np.ndarray]]:
         """(p, g) for each parameter of `group` that has a gradient, as torch's update rules read it:
