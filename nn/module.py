@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
@@ -17,10 +16,7 @@ import numpy as np
 
 from autograd import Tensor
 
-try:
-    import fcntl
-except ImportError:  # Windows: no advisory locks, so stale temporary files are left alone
-    fcntl = None
+from .checkpoint import write_npz_atomically
 
 
 class Parameter(Tensor):
@@ -64,13 +60,14 @@ def _check_replacement(module: Module, name: str, current, value) -> None:
     owner, given = type(module).__name__, type(value).__name__
     if isinstance(current, Parameter) and not isinstance(value, Parameter):
         raise TypeError(
-            f"{owner}.{name} is a Parameter of shape {current.shape}; assigning a {given} to it would unregister "
-            f"it (no longer trained, saved or loaded). To change its values: `module.{name}.data[...] = value`; "
-            f"to replace it: `module.{name} = nn.Parameter(value)`; to remove it on purpose: `del module.{name}` first")
+            f"{owner}.{name} is a Parameter of shape {current.shape}; assigning an object of type {given} "
+            f"to it would unregister it (no longer trained, saved or loaded). To change its values: "
+            f"`module.{name}.data[...] = value`; to replace it: `module.{name} = nn.Parameter(value)`; "
+            f"to remove it on purpose: `del module.{name}` first")
     if isinstance(current, Module) and not isinstance(value, Module):
         raise TypeError(
-            f"{owner}.{name} is a sub-module ({type(current).__name__}); assigning a {given} to it would drop it "
-            f"from parameters() and state_dict(). Assign a Module, or `del module.{name}` first")
+            f"{owner}.{name} is a sub-module ({type(current).__name__}); assigning an object of type {given} "
+            f"to it would drop it from parameters() and state_dict(). Assign a Module, or `del module.{name}` first")
 
 
 _TRAIL = "_gradsight_module_trail"  # modules an exception passed through, innermost first
@@ -120,43 +117,6 @@ def _path_between(chain: list[Module]) -> str:
         found = next((name for name, sub in parent.named_modules() if sub is child and name), None)
         parts.append(found if found is not None else f"<unregistered {type(child).__name__}>")
     return ".".join(parts)
-
-
-_TEMPORARY_PREFIX = ".tmp-"
-
-
-def _hold_lock(file) -> None:
-    """Take an exclusive lock on an open file (POSIX); the kernel drops it when the process ends."""
-    if fcntl is not None:
-        fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-
-def _remove_stale_temporaries(directory: str, prefix: str) -> None:
-    """Delete temporary files of earlier saves to the same target whose writer is gone (their
-    lock is free): what a save killed midway (SIGKILL, power loss) left behind."""
-    if fcntl is None:
-        return  # no way to tell a dead writer's file from a live one's: leave them
-    for name in os.listdir(directory):
-        if not (name.startswith(prefix) and name.endswith(".npz")):
-            continue
-        candidate = os.path.join(directory, name)
-        try:
-            with open(candidate, "rb") as file:
-                fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while a live save holds it
-                os.unlink(candidate)
-        except OSError:
-            continue  # in use by a running save, or already gone
-
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename durable: fsync the directory entry (POSIX; Windows has no directory fsync)."""
-    if os.name != "posix":
-        return
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 class Module:
@@ -423,31 +383,9 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write state_dict() to `path` as an .npz archive, atomically: a temporary file next to it,
-        fsynced, renamed over `path`, then the directory fsynced. A save that was killed midway
-        leaves only its temporary file, which the next save to the same path removes."""
-        path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        prefix = f"{_TEMPORARY_PREFIX}{os.path.basename(path)}-"
-        _remove_stale_temporaries(directory, prefix)
-        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".npz")
-        try:
-            with os.fdopen(descriptor, "wb") as file:
-                _hold_lock(file)  # marks the file as in use until this process closes it or dies
-                np.savez(file, **self.state_dict())
-                file.flush()
-                os.fsync(file.fileno())
-                # mkstemp makes the file private (0600); give it the mode a plain open() would
-                os.chmod(temporary, os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644)
-                if fcntl is not None:
-                    os.replace(temporary, path)  # still locked, so no other save takes it for stale
-            if fcntl is None:
-                os.replace(temporary, path)  # Windows cannot rename an open file
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
-        _fsync_directory(directory)
+        """Write state_dict() to `path` as an .npz archive, atomically (see nn/checkpoint.py: a save
+        killed midway leaves the old file intact, and the next save removes what it left)."""
+        write_npz_atomically(path, self.state_dict())
 
     def load(self, path: str | os.PathLike, strict: bool = True) -> IncompatibleKeys:
         """Load a checkpoint written by save(); a corrupted or mismatched file raises and leaves

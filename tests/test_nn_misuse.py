@@ -198,7 +198,8 @@ def test_assigning_a_non_module_to_a_sub_module_attribute_raises():
 
 # ----- regression losses refuse shapes that would broadcast -----------------------------------
 LOSSES = {"mse_loss": F.mse_loss, "l1_loss": F.l1_loss, "huber_loss": F.huber_loss,
-          "MSELoss": nn.MSELoss(), "L1Loss": nn.L1Loss(), "HuberLoss": nn.HuberLoss()}
+          "smooth_l1_loss": F.smooth_l1_loss, "MSELoss": nn.MSELoss(), "L1Loss": nn.L1Loss(),
+          "HuberLoss": nn.HuberLoss(), "SmoothL1Loss": nn.SmoothL1Loss()}
 
 
 @pytest.mark.parametrize("name", LOSSES)

@@ -54,6 +54,17 @@ class HuberLoss(_Loss):
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
+class SmoothL1Loss(_Loss):
+    """Squared error (over 2·beta) below `beta`, absolute error minus beta/2 above it."""
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0):
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
 class BCELoss(_WeightedLoss):
     """Binary cross-entropy of probabilities in [0, 1] (log clamped at −100, as in PyTorch)."""
 
