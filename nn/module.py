@@ -295,6 +295,9 @@ class Module:
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
         """Copy arrays (NumPy arrays, Tensors, or a PyTorch state dict's CPU tensors) into the
         parameters and buffers. Every key and shape is checked before anything is changed."""
+        if isinstance(state_dict, (str, bytes, os.PathLike)):
+            raise TypeError(f"{type(self).__name__}.load_state_dict takes a dict of arrays, not a path; "
+                            f"to read a checkpoint file: model.load({os.fsdecode(state_dict)!r})")
         targets = self._state_tensors()
         values, errors = {}, []
         for key, value in state_dict.items():

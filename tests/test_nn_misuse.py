@@ -313,3 +313,23 @@ def test_a_data_parallel_checkpoint_gets_the_prefix_hint_and_changes_nothing():
     with pytest.raises(RuntimeError, match="start with 'module.' .*DataParallel"):
         model.load_state_dict(wrapped)
     np.testing.assert_array_equal(model.weight.data, before)
+
+
+def test_cross_entropy_with_swapped_arguments_or_float_labels_says_so():
+    logits = autograd.tensor(np.random.default_rng(0).normal(size=(4, 3)))
+    labels = np.array([0, 2, 1, 1])
+    for loss in (F.cross_entropy, F.nll_loss):
+        with pytest.raises(TypeError, match=r"floating class scores, got dtype int64 \(are the arguments swapped"):
+            loss(autograd.tensor(labels), logits)
+    with pytest.raises(ValueError, match=r"class labels must be integers: target\.astype\(np\.int64\)"):
+        F.cross_entropy(logits, autograd.tensor(labels.astype(np.float32)))
+
+
+def test_adam_betas_must_be_a_pair():
+    with pytest.raises(TypeError, match=r"betas must be a pair \(beta1, beta2\)"):
+        Adam(two_layer_model().parameters(), betas=0.9)
+
+
+def test_load_state_dict_of_a_path_points_to_load():
+    with pytest.raises(TypeError, match=r"not a path; to read a checkpoint file: model\.load\('model\.npz'\)"):
+        nn.Linear(2, 2).load_state_dict("model.npz")
