@@ -158,6 +158,19 @@ def test_vector_to_parameters_into_a_read_only_parameter_changes_nothing():
     np.testing.assert_array_equal(nn.utils.parameters_to_vector(model.parameters()), before)
 
 
+def test_optimizer_load_state_dict_checks_settings_before_changing_anything():
+    model = two_layer_model()
+    optimizer = stepped_optimizer("SGD", model)
+    saved = optimizer.state_dict()
+    saved["param_groups"][0]["lr"] = float("nan")
+    saved["state"] = {}
+    before = frozen(optimizer, model)
+    with pytest.raises(ValueError, match="invalid lr nan"):
+        optimizer.load_state_dict(saved)
+    assert optimizer.param_groups[0]["lr"] == 0.1
+    assert_unchanged(before, optimizer, model)
+
+
 def test_optimizer_load_state_dict_refuses_a_model_state_dict():
     model = two_layer_model()
     optimizer = SGD(model.parameters(), lr=0.1)

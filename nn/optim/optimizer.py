@@ -164,8 +164,12 @@ class Optimizer:
                     value = value.astype(p.data.dtype, copy=True)
                 entry[name] = copy.deepcopy(value)
             new_state[p] = entry
-        for saved, group in zip(groups, self.param_groups):
-            group.update({k: v for k, v in saved.items() if k != "params"})
+        settings = [{**group, **{k: v for k, v in saved.items() if k != "params"}}
+                    for saved, group in zip(groups, self.param_groups)]
+        for merged in settings:
+            self._check_settings(merged)  # a saved lr of "0.1" or NaN is refused before anything changes
+        for merged, group in zip(settings, self.param_groups):
+            group.update(merged)
         self.state = new_state
 
     def __repr__(self) -> str:
