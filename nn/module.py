@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
@@ -16,6 +15,9 @@ from typing import NamedTuple
 import numpy as np
 
 from autograd import Tensor
+
+from .checkpoint import write_npz_atomically
+from .error_path import name_module_in_error
 
 
 class Parameter(Tensor):
@@ -54,6 +56,21 @@ def _is_member(value) -> bool:
     return isinstance(value, (Parameter, Module))
 
 
+def _check_replacement(module: Module, name: str, current, value) -> None:
+    """Refuse to rebind a Parameter (or sub-module) attribute to something that silently unregisters it."""
+    owner, given = type(module).__name__, type(value).__name__
+    if isinstance(current, Parameter) and not isinstance(value, Parameter):
+        raise TypeError(
+            f"{owner}.{name} is a Parameter of shape {current.shape}; assigning an object of type {given} "
+            f"to it would unregister it (no longer trained, saved or loaded). To change its values: "
+            f"`module.{name}.data[...] = value`; to replace it: `module.{name} = nn.Parameter(value)`; "
+            f"to remove it on purpose: `del module.{name}` first")
+    if isinstance(current, Module) and not isinstance(value, Module):
+        raise TypeError(
+            f"{owner}.{name} is a sub-module ({type(current).__name__}); assigning an object of type {given} "
+            f"to it would drop it from parameters() and state_dict(). Assign a Module, or `del module.{name}` first")
+
+
 class Module:
     """Base class of layers and models: subclass it, set layers and Parameters as attributes in
     `__init__`, and define `forward`. Calling the module runs its hooks around `forward`.
@@ -74,6 +91,9 @@ class Module:
         self.training = True
 
     def __setattr__(self, name: str, value) -> None:
+        current = self.__dict__.get(name)
+        if current is not None and value is not None:
+            _check_replacement(self, name, current, value)
         # a registered buffer stays a Tensor, so state_dict and load_state_dict can rely on .data
         if name in self._buffer_names and value is not None and not isinstance(value, Tensor):
             value = Tensor(np.asarray(value))
@@ -83,9 +103,14 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
-        if self._forward_pre_hooks or self._forward_hooks:
-            return self._call_with_hooks(args, kwargs)
-        return self.forward(*args, **kwargs)
+        # try costs nothing until something raises (Python 3.11's zero-cost exceptions)
+        try:
+            if self._forward_pre_hooks or self._forward_hooks:
+                return self._call_with_hooks(args, kwargs)
+            return self.forward(*args, **kwargs)
+        except Exception as error:
+            name_module_in_error(error, self)
+            raise
 
     def _call_with_hooks(self, args: tuple, kwargs: dict):
         for hook in list((self._forward_pre_hooks or {}).values()):
@@ -238,6 +263,9 @@ class Module:
 
     def to(self, dtype) -> Module:
         """Convert floating parameters and buffers to `dtype` (do it before making an optimizer)."""
+        if isinstance(dtype, str) and dtype.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta"):
+            raise TypeError(f"{type(self).__name__}.to: gradsight runs on NumPy, on the CPU, so there is no device "
+                            f"to move to (drop .to({dtype!r})); .to(dtype) converts, e.g. .to(np.float64)")
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"{type(self).__name__}.to: expected a floating dtype, got {dtype}")
@@ -267,6 +295,9 @@ class Module:
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
         """Copy arrays (NumPy arrays, Tensors, or a PyTorch state dict's CPU tensors) into the
         parameters and buffers. Every key and shape is checked before anything is changed."""
+        if isinstance(state_dict, (str, bytes, os.PathLike)):
+            raise TypeError(f"{type(self).__name__}.load_state_dict takes a dict of arrays, not a path; "
+                            f"to read a checkpoint file: model.load({os.fsdecode(state_dict)!r})")
         targets = self._state_tensors()
         values, errors = {}, []
         for key, value in state_dict.items():
@@ -281,6 +312,10 @@ class Module:
                 errors.append("missing key(s): " + ", ".join(missing))
             if unexpected:
                 errors.append("unexpected key(s): " + ", ".join(unexpected))
+            if missing and unexpected and all(key.startswith("module.") for key in unexpected):
+                errors.append("the checkpoint's keys start with 'module.' (saved from a DataParallel/DDP-wrapped "
+                              "model): strip it, {key.removeprefix('module.'): value for key, value in "
+                              "state.items()}")
         for key, target in targets.items():
             value = values.get(key)
             if value is None:
@@ -291,6 +326,9 @@ class Module:
             elif not np.can_cast(value.dtype, target.data.dtype, casting="same_kind"):
                 errors.append(f"dtype mismatch for {key}: the checkpoint has {value.dtype}, "
                               f"the model has {target.data.dtype}")
+            elif not target.data.flags.writeable:
+                errors.append(f"{key} is backed by a read-only array (give it a writable copy: "
+                              f"`tensor.data = tensor.data.copy()`)")
         if errors:
             raise RuntimeError(f"load_state_dict: cannot load into {type(self).__name__} "
                                "(nothing was changed):\n  " + "\n  ".join(errors))
@@ -301,22 +339,9 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write state_dict() to `path` as an .npz archive, atomically (temporary file, then rename)."""
-        path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
-        try:
-            with os.fdopen(descriptor, "wb") as file:
-                np.savez(file, **self.state_dict())
-                file.flush()
-                os.fsync(file.fileno())
-            # mkstemp makes the file private (0600); give it the mode a plain open() would
-            os.chmod(temporary, os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644)
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
+        """Write state_dict() to `path` as an .npz archive, atomically (see nn/checkpoint.py: a save
+        killed midway leaves the old file intact, and the next save removes what it left)."""
+        write_npz_atomically(path, self.state_dict())
 
     def load(self, path: str | os.PathLike, strict: bool = True) -> IncompatibleKeys:
         """Load a checkpoint written by save(); a corrupted or mismatched file raises and leaves

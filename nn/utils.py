@@ -21,6 +21,10 @@ def vector_to_parameters(vector: np.ndarray, parameters) -> None:
     vector = np.asarray(vector)
     if vector.ndim != 1 or vector.size != total:
         raise ValueError(f"vector_to_parameters: expected a flat vector of {total} values, got shape {vector.shape}")
+    for i, p in enumerate(parameters):  # all checked before any is changed
+        if not p.data.flags.writeable:
+            raise ValueError(f"vector_to_parameters: parameter {i} (shape {p.shape}) is backed by a read-only "
+                             "array; nothing was changed (give it a writable copy: `p.data = p.data.copy()`)")
     offset = 0
     for p in parameters:
         p.data[...] = vector[offset:offset + p.data.size].reshape(p.data.shape)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import os
 
 import numpy as np
@@ -27,12 +28,16 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     dtype, ndim = np.dtype(_IDX_TYPES[raw[2]]), raw[3]
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise ValueError(f"read_idx: {path} is truncated inside its header")
+        raise ValueError(f"read_idx: {path} is truncated inside its header: {ndim} dimensions need a "
+                         f"{header}-byte header, the file has {len(raw)} bytes")
     shape = tuple(int(n) for n in np.frombuffer(raw, ">u4", count=ndim, offset=4))
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: a damaged header cannot wrap around
+    if expected > np.iinfo(np.int64).max:
+        raise ValueError(f"read_idx: {path} has a damaged header: shape {shape} of {dtype.name} would be "
+                         f"{expected} bytes, more than any array (or file) can hold")
     if len(raw) - header != expected:
         raise ValueError(f"read_idx: {path} holds {len(raw) - header} data bytes; its header "
-                         f"(shape {shape}, {dtype.name}) needs {expected}")
+                         f"(shape {shape}, {dtype.name}) needs {expected} (a truncated or damaged file)")
     return np.frombuffer(raw, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
 

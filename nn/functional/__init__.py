@@ -26,7 +26,7 @@ from .groupwise import log_softmax, maxout, softmax
 from .margins import multi_margin_loss, multilabel_hinge_loss
 from .metrics import accuracy, zero_one_loss
 from .normalization import batch_norm, layer_norm
-from .regression import huber_loss, l1_loss, mse_loss
+from .regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .stochastic import dropout
 
 __all__ = [
@@ -35,7 +35,7 @@ __all__ = [
     "normal_cdf", "softmax", "log_softmax", "maxout",
     "batch_norm", "layer_norm",
     "dropout",
-    "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "multi_margin_loss", "multilabel_hinge_loss", "kl_div",
     "accuracy", "zero_one_loss",
 ]

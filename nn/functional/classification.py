@@ -71,14 +71,22 @@ def _item_scale(grad, reduction: str, denominator: float, shape: tuple, axis: in
     return grad * nan
 
 
+def check_scores(x: np.ndarray, target: np.ndarray) -> None:
+    """The input holds class scores: floating, with a class axis (integer scores mean swapped arguments)."""
+    if x.dtype.kind not in "fc":
+        swapped = " (are the arguments swapped? the scores come first: (input, target))" * (target.dtype.kind in "fc")
+        raise TypeError(f"input must hold floating class scores, got dtype {x.dtype}{swapped}")
+    if x.ndim == 0:
+        raise ValueError("input must have a class axis: (C,) or (N, C, d1, ...)")
+
+
 class CrossEntropy(Function):
     """Softmax and negative log-likelihood in one node; labels or class probabilities as target."""
 
     @staticmethod
     def forward(ctx, x, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         check_reduction(reduction, "cross_entropy")
-        if x.ndim == 0:
-            raise ValueError("input must have a class axis: (C,) or (N, C, d1, ...)")
+        check_scores(x, target)
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
         axis = class_axis(x.ndim)
@@ -88,8 +96,9 @@ class CrossEntropy(Function):
         logp = log_softmax_array(x, axis)
         if target.dtype.kind in "fc":
             if target.shape != x.shape:
-                raise ValueError(f"probability target of shape {target.shape} must have the input's "
-                                 f"shape {x.shape}")
+                labels = target.shape == x.shape[:axis] + x.shape[axis + 1:]
+                raise ValueError(f"probability target of shape {target.shape} must have the input's shape {x.shape}"
+                                 + ("; class labels must be integers: target.astype(np.int64)" if labels else ""))
             coefficients = kept = None
             q = _soft_coefficients(target, weight, smoothing, classes, axis)
             denominator = x.size // classes
@@ -140,8 +149,7 @@ class NllLoss(Function):
     @staticmethod
     def forward(ctx, x, target, weight=None, ignore_index=-100, reduction="mean"):
         check_reduction(reduction, "nll_loss")
-        if x.ndim == 0:
-            raise ValueError("input must have a class axis: (C,) or (N, C, d1, ...)")
+        check_scores(x, target)
         axis = class_axis(x.ndim)
         weight = _class_weight(weight, x.shape[axis], x.dtype)
         q, label_weight = label_coefficients(x, target, axis, weight, ignore_index)

@@ -1,4 +1,5 @@
-"""Kullback-Leibler divergence between a target distribution and log-probabilities."""
+"""Kullback-Leibler divergence between a target distribution and log-probabilities; the target
+may broadcast over the input (as in PyTorch) but never widen it."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,12 +11,26 @@ from ._common import check_reduction, plain
 _KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
 
 
+def check_target_fits(x: np.ndarray, target: np.ndarray) -> None:
+    """A target may broadcast over the input (one distribution for a whole batch) but not widen it:
+    an (N, 1) input against an (N,) target would silently become (N, N)."""
+    try:
+        wide = np.broadcast_shapes(x.shape, target.shape)
+    except ValueError:
+        wide = None
+    if wide != x.shape:
+        spread = f" would widen it to {wide}" if wide is not None else " does not broadcast to it"
+        raise ValueError(f"target of shape {target.shape} against input of shape {x.shape}{spread}; "
+                         "give the target the input's shape (target.reshape(...) or input.squeeze(...))")
+
+
 class KlDiv(Function):
     """Pointwise t (log t - x), or e^t (t - x) when the target t is itself a log-probability."""
 
     @staticmethod
     def forward(ctx, x, target, reduction="mean", log_target=False):
         check_reduction(reduction, "kl_div", _KL_REDUCTIONS)
+        check_target_fits(x, target)
         if log_target:
             per_item = np.exp(target) * (target - x)
         else:

@@ -30,6 +30,7 @@ from .loss import (
     MultiLabelHingeLoss,
     MultiMarginLoss,
     NLLLoss,
+    SmoothL1Loss,
 )
 from .normalization import BatchNorm1d, LayerNorm
 from .shape import Flatten, Identity
@@ -37,6 +38,6 @@ from .shape import Flatten, Identity
 __all__ = [
     "Sequential", "ModuleList", "Linear", "Maxout", "BatchNorm1d", "LayerNorm", "Dropout", "Identity",
     "Flatten", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "Softplus", "SiLU", "Swish",
-    "GELU", "Softmax", "LogSoftmax", "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
+    "GELU", "Softmax", "LogSoftmax", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",
     "CrossEntropyLoss", "NLLLoss", "MultiMarginLoss", "MultiLabelHingeLoss", "KLDivLoss",
 ]

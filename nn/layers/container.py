@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
+import numpy as np
+
 from ..module import Module
 
 
@@ -14,7 +16,8 @@ class ModuleList(Module):
         super().__init__()
         self._items: list[Module] = []
         for module in modules:
-            self.append(module)
+            self._check_module(None, module)
+            self._items.append(module)
 
     def _named_members(self):
         yield from zip(self._item_names(), self._items)
@@ -26,10 +29,34 @@ class ModuleList(Module):
         return [str(i) for i in range(len(self._items))]
 
     def append(self, module: Module) -> ModuleList:
-        if not isinstance(module, Module):
-            raise TypeError(f"{type(self).__name__}.append: expected a Module, got {type(module).__name__}")
+        """Add a module at the end."""
+        self._check_module("append", module)
         self._items.append(module)
         return self
+
+    def _check_module(self, method: str | None, module) -> None:
+        """TypeError unless `module` is a Module instance, with the fix for the usual slips."""
+        if isinstance(module, Module):
+            return
+        where = type(self).__name__ + (f".{method}" if method else "")
+        if isinstance(module, type) and issubclass(module, Module):
+            raise TypeError(f"{where}: got the class {module.__name__}, not a layer; "
+                            f"create one: {module.__name__}(...)")
+        if isinstance(module, (list, tuple)) and all(isinstance(m, Module) for m in module):
+            raise TypeError(f"{where}: got a {type(module).__name__} of modules; pass them one by one: "
+                            f"{type(self).__name__}(*layers)")
+        raise TypeError(f"{where}: expected a Module, got {type(module).__name__}")
+
+    def _position(self, index: int) -> int:
+        """`index` as a position in the list, or an IndexError naming the length."""
+        if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
+            raise TypeError(f"{type(self).__name__} indices must be integers or slices, got {type(index).__name__}")
+        length = len(self._items)
+        if not -length <= index < length:
+            raise IndexError(f"{type(self).__name__} index {index} is out of range: it holds {length} "
+                             f"module{'s' * (length != 1)} (valid indices {-length}..{length - 1})"
+                             if length else f"{type(self).__name__} index {index} is out of range: it is empty")
+        return int(index) % length
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         for module in modules:
@@ -37,26 +64,25 @@ class ModuleList(Module):
         return self
 
     def insert(self, index: int, module: Module) -> None:
-        if not isinstance(module, Module):
-            raise TypeError(f"{type(self).__name__}.insert: expected a Module, got {type(module).__name__}")
+        """Insert a module before position `index` (as list.insert does)."""
+        self._check_module("insert", module)
         self._items.insert(index, module)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
             return self._of(self._items[index])
-        return self._items[index]
+        return self._items[self._position(index)]
 
     @classmethod
     def _of(cls, modules: list[Module]):
         return cls(modules)
 
     def __setitem__(self, index: int, module: Module) -> None:
-        if not isinstance(module, Module):
-            raise TypeError(f"{type(self).__name__}: expected a Module, got {type(module).__name__}")
-        self._items[index] = module
+        self._check_module("__setitem__", module)
+        self._items[self._position(index)] = module
 
     def __delitem__(self, index) -> None:
-        del self._items[index]
+        del self._items[index if isinstance(index, slice) else self._position(index)]
 
     def __len__(self) -> int:
         return len(self._items)

@@ -8,6 +8,11 @@ from ..module import Module
 class _Loss(Module):
     def __init__(self, reduction: str = "mean"):
         super().__init__()
+        if not isinstance(reduction, str):
+            name = type(self).__name__
+            raise TypeError(f"{name}: reduction must be 'mean', 'sum' or 'none', got a {type(reduction).__name__}; "
+                            f"to compute the loss, create the module first, then call it: "
+                            f"nn.{name}()(input, target)")
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
         self.reduction = reduction
@@ -47,6 +52,17 @@ class HuberLoss(_Loss):
 
     def forward(self, input, target):
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class SmoothL1Loss(_Loss):
+    """Squared error (over 2·beta) below `beta`, absolute error minus beta/2 above it."""
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0):
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
 class BCELoss(_WeightedLoss):

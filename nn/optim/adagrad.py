@@ -33,6 +33,7 @@ class Adagrad(Optimizer):
 
     def step(self) -> None:
         """One Adagrad step on every parameter that has a gradient."""
+        self.check_step()  # everything is checked before any parameter or state changes
         for group in self.param_groups:
             lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
             for p, grad in self._gradients(group):

@@ -22,6 +22,8 @@ class Adam(Optimizer):
                  maximize: bool = False):
         name = type(self).__name__
         check_non_negative(name, lr=lr, eps=eps, weight_decay=weight_decay)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"{name}: betas must be a pair (beta1, beta2), e.g. betas=(0.9, 0.999); got {betas!r}")
         for i, beta in enumerate(betas):
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"{name}: invalid beta parameter at index {i}: {beta} (must be in [0, 1))")
@@ -30,6 +32,7 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         """One Adam (AdamW) step on every parameter that has a gradient."""
+        self.check_step()  # everything is checked before any parameter or state changes
         decoupled = self.decoupled_weight_decay
         for group in self.param_groups:
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]

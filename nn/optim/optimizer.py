@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import copy
+import math
+import numbers
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -22,12 +24,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.state: dict[Tensor, dict] = {}
         self.param_groups: list[dict] = []
-        if isinstance(params, Tensor):
-            raise TypeError(f"{type(self).__name__}: params must be an iterable of Tensors or dicts, "
-                            "got a single Tensor (wrap it in a list)")
-        groups = list(params)
-        if not groups:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+        groups = _parameter_list(type(self).__name__, params)
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
@@ -35,9 +32,13 @@ class Optimizer:
 
     def add_param_group(self, param_group: dict) -> None:
         """Add a group of parameters with its own hyper-parameters (missing ones take the defaults)."""
+        name = type(self).__name__
+        if not isinstance(param_group, dict) or "params" not in param_group:
+            raise TypeError(f"{name}: a parameter group is a dict with a 'params' entry, got {param_group!r:.80}")
         group = dict(param_group)
-        params = group.get("params")
-        params = [params] if isinstance(params, Tensor) else list(params or ())
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params) if isinstance(
+            params, (list, tuple)) else _parameter_list(name, params)
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{type(self).__name__} can only optimize Tensors, got {type(p).__name__}")
@@ -47,9 +48,19 @@ class Optimizer:
         if any(id(p) in seen for p in params) or len({id(p) for p in params}) != len(params):
             raise ValueError(f"{type(self).__name__}: a parameter appears in more than one group")
         group["params"] = params
-        for name, default in self.defaults.items():
-            group.setdefault(name, default)
+        for key, default in self.defaults.items():
+            group.setdefault(key, default)
+        self._check_settings(group)
         self.param_groups.append(group)
+
+    def _check_settings(self, group: dict) -> None:
+        """A group's numeric settings must be finite numbers (a string lr is a TypeError), lr >= 0."""
+        name = type(self).__name__
+        for key, default in self.defaults.items():
+            if isinstance(default, numbers.Real) and not isinstance(default, bool):
+                _check_number(name, key, group[key])
+        if not group["lr"] >= 0:
+            raise ValueError(f"{name}: invalid lr {group['lr']!r} (must be >= 0)")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients of every optimized parameter (drop them, or fill with zeros)."""
@@ -61,8 +72,25 @@ class Optimizer:
                     p.grad.data.fill(0)
 
     def step(self) -> None:
-        """Update every parameter that has a gradient by one step of the optimizer's rule."""
+        """Update every parameter that has a gradient by one step of the optimizer's rule.
+        Subclasses call `check_step()` first, so a bad gradient or setting changes nothing."""
         raise NotImplementedError
+
+    def check_step(self) -> None:
+        """Check every group's settings and every gradient before a step changes anything (all or
+        nothing): a gradient must be a Tensor of its parameter's shape and dtype, and the
+        parameter's array writable."""
+        for g, group in enumerate(self.param_groups):
+            self._check_settings(group)
+            for i, p in enumerate(group["params"]):
+                grad = p.grad
+                if grad is None:
+                    continue
+                data, grad_data = p.data, getattr(grad, "data", None)
+                # the common case in three comparisons; the precise message is built only on failure
+                if (type(grad_data) is not np.ndarray or grad_data.shape != data.shape
+                        or grad_data.dtype != data.dtype or not data.flags.writeable):
+                    _check_gradient(f"{type(self).__name__}.step", f"param_groups[{g}]['params'][{i}]", p)
 
     def _gradients(self, group: dict, l2_weight_decay: bool = True) -> Iterator[tuple[Tensor, np.ndarray]]:
         """(p, g) for each parameter of `group` that has a gradient, as torch's update rules read it:
@@ -80,7 +108,10 @@ class Optimizer:
         """p's state, created at its first step as a step count and one zero array per buffer name."""
         state = self.state.get(p)
         if state is None:
-            state = self.state[p] = {"step": 0, **{name: np.zeros_like(p.data) for name in buffers}}
+            state = self.state[p] = {"step": 0}
+        for name in buffers:
+            if name not in state:  # also a buffer a setting switched on later needs (amsgrad, momentum)
+                state[name] = np.zeros_like(p.data)
         return state
 
     # ----- checkpoints ------------------------------------------------------------------
@@ -101,7 +132,12 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore hyper-parameters and state saved by state_dict(); sizes are checked first."""
+        """Restore hyper-parameters and state saved by state_dict(); everything is checked before
+        anything changes."""
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
+            raise ValueError(f"{type(self).__name__}.load_state_dict: expected the dict an optimizer's state_dict() "
+                             "returns, with 'state' and 'param_groups' (a model's state dict goes to "
+                             "model.load_state_dict)")
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError(f"{type(self).__name__}.load_state_dict: the state has {len(groups)} parameter "
@@ -115,6 +151,9 @@ class Optimizer:
         position = dict(zip(saved_indices, range(len(params))))
         new_state = {}
         for index, values in state_dict["state"].items():
+            if index not in position:
+                raise ValueError(f"{type(self).__name__}.load_state_dict: state for parameter {index!r}, "
+                                 f"which no saved group lists")
             p = params[position[index]]
             entry = {}
             for name, value in values.items():
@@ -125,8 +164,12 @@ class Optimizer:
                     value = value.astype(p.data.dtype, copy=True)
                 entry[name] = copy.deepcopy(value)
             new_state[p] = entry
-        for saved, group in zip(groups, self.param_groups):
-            group.update({k: v for k, v in saved.items() if k != "params"})
+        settings = [{**group, **{k: v for k, v in saved.items() if k != "params"}}
+                    for saved, group in zip(groups, self.param_groups)]
+        for merged in settings:
+            self._check_settings(merged)  # a saved lr of "0.1" or NaN is refused before anything changes
+        for merged, group in zip(settings, self.param_groups):
+            group.update(merged)
         self.state = new_state
 
     def __repr__(self) -> str:
@@ -138,16 +181,76 @@ class Optimizer:
 
 
 def check_non_negative(optimizer: str, **values: float) -> None:
-    """Raise ValueError naming the first hyper-parameter that is negative."""
+    """Raise TypeError for a hyper-parameter that is not a number, ValueError for a negative or
+    non-finite one, naming it."""
     for name, value in values.items():
+        _check_number(optimizer, name, value)
         if not value >= 0.0:
             raise ValueError(f"{optimizer}: invalid {name} {value!r} (must be >= 0)")
+
+
+def _check_number(optimizer: str, name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        fix = f" (write {name}={float(value)!r})" if isinstance(value, str) and _is_float(value) else ""
+        raise TypeError(f"{optimizer}: {name} must be a number, got {type(value).__name__} {value!r:.40}{fix}")
+    if not math.isfinite(value):
+        raise ValueError(f"{optimizer}: invalid {name} {value!r} (must be finite)")
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_gradient(where: str, which: str, p: Tensor) -> None:
+    """Raise unless p.grad can be applied to p in place: a Tensor of p's shape and dtype, p writable."""
+    grad = p.grad
+    if not isinstance(grad, Tensor):
+        raise TypeError(f"{where}: the gradient of {which} is a {type(grad).__name__}, not a Tensor "
+                        f"(assign `p.grad = autograd.tensor(array)`)")
+    if grad.shape != p.shape:
+        raise ValueError(f"{where}: the gradient of {which} has shape {grad.shape}, the parameter has shape "
+                         f"{p.shape}; nothing was changed (a gradient is never broadcast onto a parameter: "
+                         f"give it the parameter's shape)")
+    if grad.dtype != p.dtype:
+        raise TypeError(f"{where}: the gradient of {which} has dtype {grad.dtype}, the parameter has dtype "
+                        f"{p.dtype}; nothing was changed (convert it: `p.grad = p.grad.astype(p.dtype)`)")
+    if not p.data.flags.writeable:
+        raise ValueError(f"{where}: {which} (shape {p.shape}) is backed by a read-only array, so it cannot be "
+                         f"updated in place; nothing was changed (give it a writable copy: `p.data = p.data.copy()`)")
+
+
+def _parameter_list(optimizer: str, params) -> list:
+    """`params` as a list, refusing what a PyTorch user might pass by mistake."""
+    if isinstance(params, Tensor):
+        raise TypeError(f"{optimizer}: params must be an iterable of Tensors or dicts, "
+                        "got a single Tensor (wrap it in a list)")
+    if hasattr(params, "named_parameters") and hasattr(params, "forward"):
+        raise TypeError(f"{optimizer}: params is a Module ({type(params).__name__}); pass its parameters: "
+                        f"{optimizer}(model.parameters(), ...)")
+    if callable(params) and getattr(params, "__name__", "") == "parameters":
+        raise TypeError(f"{optimizer}: params is the method model.parameters itself; call it: "
+                        f"{optimizer}(model.parameters(), ...)")
+    if not isinstance(params, Iterable) or isinstance(params, (str, bytes, dict)):
+        raise TypeError(f"{optimizer}: params must be an iterable of Tensors or of parameter-group dicts, "
+                        f"got {type(params).__name__}")
+    items = list(params)
+    if not items:
+        raise ValueError(f"{optimizer} got an empty parameter list (a generator such as model.parameters() "
+                         "is used up after one pass: call model.parameters() again for each optimizer)")
+    return items
 
 
 def parameters_of(params: Iterable) -> list[Tensor]:
     """Parameters from a Tensor, an iterable of Tensors, or an iterable of parameter-group dicts."""
     if isinstance(params, Tensor):
         return [params]
+    if hasattr(params, "named_parameters") and hasattr(params, "forward"):
+        raise TypeError(f"expected parameters, got a Module ({type(params).__name__}); "
+                        "pass model.parameters()")
     result = []
     for item in params:
         if isinstance(item, dict):

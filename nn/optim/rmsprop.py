@@ -24,6 +24,7 @@ class RMSprop(Optimizer):
 
     def step(self) -> None:
         """One RMSprop step on every parameter that has a gradient."""
+        self.check_step()  # everything is checked before any parameter or state changes
         for group in self.param_groups:
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             momentum, centered = group["momentum"], group["centered"]

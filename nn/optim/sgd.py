@@ -23,6 +23,7 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         """One SGD step on every parameter that has a gradient."""
+        self.check_step()  # everything is checked before any parameter or state changes
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             nesterov = group["nesterov"]
