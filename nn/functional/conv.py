@@ -122,6 +122,38 @@ def _fold(columns: np.ndarray, x_shape, geo: Geometry) -> np.ndarray:
     return padded[inner]
 
 
+def _fold_stride_one(weight: np.ndarray, grad: np.ndarray, x_shape, geo: Geometry) -> np.ndarray:
+    """The input's gradient for stride 1: one GEMM, then one contiguous add per kernel tap.
+
+    The gradient is laid out (groups, O/groups, N, rows, padded width), zero beyond the output's
+    width. In the flattened padded input the positions tap (i, j) reads then form one run starting
+    at i d Wp + j d, and the zero columns fall on (and add nothing to) the positions between rows,
+    so every tap's add is a single contiguous slice (short rows would cost NumPy a loop per row).
+    """
+    n, c = x_shape[:2]
+    groups, taps = geo.groups, math.prod(geo.kernel)
+    per_group, out_per_group = c // groups, weight.shape[0] // groups
+    padded = tuple(size + lo + hi for size, (lo, hi) in zip(x_shape[2:], geo.padding))
+    wide = np.zeros((groups, out_per_group, n, geo.out_size[0]) + padded[1:], grad.dtype)
+    moved = grad.reshape((n, groups, out_per_group) + geo.out_size)
+    wide[(Ellipsis,) + tuple(slice(0, size) for size in geo.out_size[1:])] = np.moveaxis(moved, 0, 2)
+    run = math.prod(wide.shape[3:])
+    # weight rows ordered (tap, channel), so each tap's block of the product is contiguous
+    kernels = weight.reshape(groups, out_per_group, per_group, taps).transpose(0, 3, 2, 1).reshape(
+        groups, taps * per_group, out_per_group)
+    columns = np.matmul(kernels, wide.reshape(groups, out_per_group, n * run)).reshape(
+        groups, taps, per_group, n, run)
+    flat_strides = [math.prod(padded[a + 1:]) for a in range(len(padded))]
+    starts = [sum(k * d * f for k, d, f in zip(offsets, geo.dilation, flat_strides))
+              for offsets in np.ndindex(*geo.kernel)]
+    flat = np.zeros((groups, per_group, n, max(math.prod(padded), max(starts) + run)), grad.dtype)
+    for tap, start in enumerate(starts):
+        flat[..., start:start + run] += columns[:, tap]
+    inner = tuple(slice(lo, lo + size) for size, (lo, _) in zip(x_shape[2:], geo.padding))
+    image = flat[..., :math.prod(padded)].reshape((groups, per_group, n) + padded)[(Ellipsis,) + inner]
+    return np.moveaxis(image, 2, 0).reshape(x_shape)
+
+
 class _Convolution(Function):
     """Cross-correlation of x (N, C, *spatial) with weight (O, C/groups, *kernel), plus bias (O,)."""
 
@@ -157,8 +189,11 @@ class _Convolution(Function):
         grad_rows = grad.reshape(n, geo.groups, out_channels // geo.groups, -1)
         grad_x = grad_weight = grad_bias = None
         if need_x:
-            kernels = weight.reshape(geo.groups, out_channels // geo.groups, -1)
-            grad_x = _fold(np.matmul(kernels.transpose(0, 2, 1), grad_rows), x.shape, geo)
+            if all(s == 1 for s in geo.stride):
+                grad_x = _fold_stride_one(weight, grad, x.shape, geo)
+            else:
+                kernels_t = weight.reshape(geo.groups, out_channels // geo.groups, -1).transpose(0, 2, 1)
+                grad_x = _fold(np.matmul(kernels_t, grad_rows), x.shape, geo)
         if need_weight:
             # Σ over samples of grad rows · columnsᵀ, summed in one reduction after the batched GEMM
             grad_weight = np.add.reduce(np.matmul(grad_rows, columns.transpose(0, 1, 3, 2)), axis=0)
