@@ -129,9 +129,13 @@ def test_conv2d_layer_has_pytorch_names_shapes_and_default_init():
     assert repr(nn.Conv2d(1, 2, 3, padding=1)) == "Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))"
 
 
-def test_conv_weight_and_bias_come_from_one_stream():
-    layer = nn.Conv2d(1, 1, 1, generator=7)  # an int seed draws weight and bias from one generator
-    assert layer.weight.data.reshape(-1)[0] != layer.bias.data[0]
+def test_layers_drawn_from_one_generator_differ_and_repeat_with_its_seed():
+    def two_layers(seed):
+        generator = np.random.default_rng(seed)
+        return nn.Conv2d(2, 3, 3, generator=generator), nn.Conv2d(2, 3, 3, generator=generator)
+    first, second = two_layers(5)
+    assert not np.array_equal(first.weight.data, second.weight.data)
+    np.testing.assert_array_equal(two_layers(5)[1].weight.data, second.weight.data)
 
 
 def test_cnn_trains_on_a_toy_problem():
