@@ -11,6 +11,7 @@ render it with Graphviz (imported when drawing); plots need matplotlib (the `viz
 """
 from __future__ import annotations
 
+from .features import feature_maps, plot_feature_maps, plot_filters
 from .health import ActivationStats, GradStats, Thresholds, ValueStats, activation_stats, gradient_stats, value_stats
 from .layers import LayerStats, ParamStats
 from .monitor import Monitor, StepRecord
@@ -25,5 +26,6 @@ __all__ = [
     "trace", "Trace", "Node", "Edge", "draw_graph", "draw_model", "GraphTooLargeError", "Monitor", "StepRecord",
     "LayerStats", "ParamStats", "Thresholds", "GradStats", "ValueStats", "ActivationStats", "gradient_stats",
     "value_stats", "activation_stats", "plot_histograms", "plot_grad_norms", "plot_dead_fraction",
-    "plot_update_ratios", "plot_grad_flow", "report", "progress", "Progress",
+    "plot_update_ratios", "plot_grad_flow", "report", "progress", "Progress", "feature_maps", "plot_feature_maps",
+    "plot_filters",
 ]

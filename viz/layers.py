@@ -156,6 +156,10 @@ def layer_modules(model: Module) -> list[tuple[str, Module]]:
     return chosen
 
 
+# parameter-free modules whose op has another name (normalized names): Flatten is a reshape
+MODULE_OPS = {"flatten": "reshape"}
+
+
 def layers_from_trace(traced: Trace, model: Module, thresholds: Thresholds) -> list[LayerStats]:
     """Read per-layer statistics off a trace: each module's output is the last op that uses its
     parameters; a parameter-free module (ReLU) is the next op of the same name in data-flow order.
@@ -176,6 +180,7 @@ def layers_from_trace(traced: Trace, model: Module, thresholds: Thresholds) -> l
                 continue  # not used in this forward pass
         else:
             key = normalized_name(type(module).__name__)
+            key = MODULE_OPS.get(key, key)
             index = next((i for i in range(cursor, len(ops)) if normalized_name(ops[i].name) == key), None)
             if index is None:
                 continue

@@ -15,17 +15,28 @@ from ._common import plain
 
 def _channel_layout(x: np.ndarray) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Axes that batch norm reduces over, and the shape that broadcasts a (C,) vector over x."""
-    if x.ndim == 2:
-        return (0,), (x.shape[1],)
-    if x.ndim == 3:
-        return (0, 2), (x.shape[1], 1)
-    raise ValueError(f"batch_norm expects an input of shape (N, C) or (N, C, L), got {x.shape}")
+    if not 2 <= x.ndim <= 4:
+        raise ValueError(f"batch_norm: expected an input of shape (N, C), (N, C, L) or (N, C, H, W), got {x.shape}")
+    # every axis but the channels': the batch and, for images and sequences, every position
+    return (0,) + tuple(range(2, x.ndim)), (x.shape[1],) + (1,) * (x.ndim - 2)
 
 
 def _check_parameters(weight, bias, shape: tuple, what: str) -> None:
     for name, value in (("weight", weight), ("bias", bias)):
         if value.shape != shape:
             raise ValueError(f"{name} of shape {value.shape} does not fit {what}: expected {shape}")
+
+
+def _check_running(running_mean, running_var, x_shape) -> None:
+    for name, value in (("running_mean", running_mean), ("running_var", running_var)):
+        if value is None:
+            continue
+        if value.shape != (x_shape[1],):
+            raise ValueError(f"{name} of shape {value.shape} does not fit input of shape {x_shape}: expected "
+                             f"({x_shape[1]},), one statistic per channel (axis 1)")
+        if value.dtype.kind != "f":
+            raise ValueError(f"{name} has dtype {value.dtype}; running statistics must be a float array "
+                             "(they are updated in place)")
 
 
 class BatchNorm(Function):
@@ -36,6 +47,7 @@ class BatchNorm(Function):
                 momentum=0.1, eps=1e-5):
         axes, shape = _channel_layout(x)
         _check_parameters(weight, bias, (x.shape[1],), f"{x.shape[1]} channels")
+        _check_running(running_mean, running_var, x.shape)  # all checks before any running statistic changes
         ctx.save_for_backward(x, weight, bias)
         if not training:
             if running_mean is None or running_var is None:
@@ -161,7 +173,7 @@ def _affine_or_identity(weight, bias, shape: tuple, dtype):
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
-    """Batch normalization of (N, C) or (N, C, L) inputs, exactly as torch.nn.functional.batch_norm.
+    """Batch normalization of (N, C), (N, C, L) or (N, C, H, W) inputs, exactly as torch.nn.functional.batch_norm.
 
     Training normalizes with the biased batch variance and, when running_mean/running_var are
     given, updates them in place: ``running = (1 - momentum) * running + momentum * batch``, with

@@ -17,6 +17,7 @@ from .activation import (
     Tanh,
 )
 from .container import ModuleList, Sequential
+from .conv import Conv1d, Conv2d
 from .dropout import Dropout
 from .linear import Linear, Maxout
 from .loss import (
@@ -32,11 +33,13 @@ from .loss import (
     NLLLoss,
     SmoothL1Loss,
 )
-from .normalization import BatchNorm1d, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .shape import Flatten, Identity
 
 __all__ = [
-    "Sequential", "ModuleList", "Linear", "Maxout", "BatchNorm1d", "LayerNorm", "Dropout", "Identity",
+    "Sequential", "ModuleList", "Linear", "Maxout", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
+    "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout", "Identity",
     "Flatten", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "Softplus", "SiLU", "Swish",
     "GELU", "Softmax", "LogSoftmax", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",
     "CrossEntropyLoss", "NLLLoss", "MultiMarginLoss", "MultiLabelHingeLoss", "KLDivLoss",

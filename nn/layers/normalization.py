@@ -1,4 +1,4 @@
-"""Normalization layers: `BatchNorm1d` (with running statistics) and `LayerNorm`."""
+"""Normalization layers: `BatchNorm1d`, `BatchNorm2d` (with running statistics) and `LayerNorm`."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +10,7 @@ from ..module import Module, Parameter
 
 
 class BatchNorm1d(Module):
-    """Batch normalization (Ioffe & Szegedy 2015) over the feature axis of (N, C) inputs.
+    """Batch normalization (Ioffe & Szegedy 2015) over the channel axis of (N, C) or (N, C, L) inputs.
 
     Training: normalize with the batch's mean and biased variance, and fold them into the
     running statistics (running ← (1 − momentum)·running + momentum·batch; the running variance
@@ -24,7 +24,7 @@ class BatchNorm1d(Module):
                  affine: bool = True, track_running_stats: bool = True, *, dtype=None):
         super().__init__()
         if not isinstance(num_features, (int, np.integer)) or num_features <= 0:
-            raise ValueError(f"BatchNorm1d: num_features must be a positive integer, got {num_features!r}")
+            raise ValueError(f"{type(self).__name__}: num_features must be a positive integer, got {num_features!r}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         dtype = np.dtype(dtype or get_default_dtype())
@@ -45,23 +45,35 @@ class BatchNorm1d(Module):
             self.running_var.data.fill(1)
             self.num_batches_tracked.data.fill(0)
 
+    layouts = {2: "(N, {C})", 3: "(N, {C}, L)"}  # input rank -> the layout named in errors
+
     def forward(self, x):
-        if x.ndim != 2 or x.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm1d: expected input of shape (N, {self.num_features}), got {x.shape}")
+        if x.ndim not in self.layouts or x.shape[1] != self.num_features:
+            expected = " or ".join(f.format(C=self.num_features) for f in self.layouts.values())
+            raise ValueError(f"{type(self).__name__}: expected input of shape {expected}, got {x.shape}")
         momentum = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
-            if self.momentum is None:  # cumulative moving average
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+        counting = self.training and self.track_running_stats
+        if counting and self.momentum is None:  # cumulative moving average over the batches seen
+            momentum = 1.0 / (float(self.num_batches_tracked.data) + 1)
         use_batch_stats = self.training or self.running_mean is None
         keep_running = not self.training or self.track_running_stats
-        return F.batch_norm(x, self.running_mean if keep_running else None,
-                            self.running_var if keep_running else None,
-                            self.weight, self.bias, use_batch_stats, momentum, self.eps)
+        out = F.batch_norm(x, self.running_mean if keep_running else None,
+                           self.running_var if keep_running else None,
+                           self.weight, self.bias, use_batch_stats, momentum, self.eps)
+        if counting:  # counted only once batch_norm has accepted the batch (all or nothing)
+            self.num_batches_tracked.data += 1
+        return out
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm2d(BatchNorm1d):
+    """Batch normalization of (N, C, H, W) images: one mean and variance per channel, taken over the
+    batch and every pixel (Ioffe & Szegedy 2015, section 3.2); otherwise exactly BatchNorm1d."""
+
+    layouts = {4: "(N, {C}, H, W)"}
 
 
 class LayerNorm(Module):

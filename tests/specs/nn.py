@@ -146,7 +146,7 @@ _spec("maxout", F.maxout, _maxout_case, _maxout_reference, at_kinks=_maxout_ties
 # ----- normalization --------------------------------------------------------------------------
 def _batch_norm_case(draw):
     training = draw(st.booleans())
-    shape = (draw(st.integers(2, 5)), draw(st.integers(1, 3))) + draw(shapes(min_dims=0, max_dims=1, max_side=3))
+    shape = (draw(st.integers(2, 5)), draw(st.integers(1, 3))) + draw(shapes(min_dims=0, max_dims=2, max_side=3))
     channels = shape[1]
     x = draw(arrays(shape))
     if training:  # a spread of values per channel: the variance is well away from 0
@@ -162,8 +162,8 @@ def _batch_norm(x, weight, bias, training, momentum, eps, running_mean, running_
 
 
 def _batch_norm_reference(x, weight, bias, training, momentum, eps, running_mean, running_var):
-    axes = (0,) if x.ndim == 2 else (0, 2)
-    shape = (-1,) if x.ndim == 2 else (-1, 1)
+    axes = (0,) + tuple(range(2, x.ndim))  # every axis but the channels'
+    shape = (-1,) + (1,) * (x.ndim - 2)
     mean = x.mean(axis=axes) if training else running_mean
     var = x.var(axis=axes) if training else running_var
     return (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps) * weight.reshape(shape) + bias.reshape(shape)
@@ -432,3 +432,114 @@ def _kl_reference(x, target, reduction, log_target):
 
 
 _spec("kl_div", F.kl_div, _kl_case, _kl_reference)
+
+
+# ----- convolution and pooling ------------------------------------------------------------------
+def _small_ints(draw, rank, low, high):
+    return tuple(draw(st.integers(low, high)) for _ in range(rank))
+
+
+def _conv_case(rank, with_bias):
+    def sample(draw):
+        groups = draw(st.sampled_from([1, 1, 2]))
+        channels, out_channels = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+        kernel, dilation = _small_ints(draw, rank, 1, 3), _small_ints(draw, rank, 1, 2)
+        padding = draw(st.one_of(st.integers(0, 2), st.just(_small_ints(draw, rank, 0, 2)),
+                                 st.sampled_from(["valid", "same"])))
+        stride = 1 if padding == "same" else draw(st.one_of(st.integers(1, 2), st.just(_small_ints(draw, rank, 1, 2))))
+        # the input at least as large as the dilated kernel, so every drawn setting is valid
+        size = tuple(d * (k - 1) + 1 + draw(st.integers(0, 3)) for k, d in zip(kernel, dilation))
+        parts = [draw(arrays((draw(st.integers(1, 2)), channels) + size)),
+                 draw(arrays((out_channels, channels // groups) + kernel))]
+        if with_bias:
+            parts.append(draw(arrays((out_channels,))))
+        return Case(tuple(parts), {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups})
+    return sample
+
+
+def _conv_reference(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Cross-correlation written from its definition: one dot product per output pixel and channel."""
+    rank = x.ndim - 2
+    kernel = weight.shape[2:]
+    as_tuple = lambda v: (v,) * rank if isinstance(v, int) else tuple(v)
+    stride, dilation = as_tuple(stride), as_tuple(dilation)
+    if padding == "valid":
+        pads = [(0, 0)] * rank
+    elif padding == "same":
+        pads = [(d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation)]
+    else:
+        pads = [(p, p) for p in as_tuple(padding)]
+    padded = np.pad(x, [(0, 0), (0, 0)] + pads)
+    out_size = [(n - d * (k - 1) - 1) // s + 1 for n, k, d, s in zip(padded.shape[2:], kernel, dilation, stride)]
+    out_channels, per_group = weight.shape[0], x.shape[1] // groups
+    out = np.zeros((x.shape[0], out_channels, *out_size))
+    for o in range(out_channels):
+        group = o // (out_channels // groups)
+        for position in np.ndindex(*out_size):
+            window = tuple(slice(p * s, p * s + d * (k - 1) + 1, d)
+                           for p, s, d, k in zip(position, stride, dilation, kernel))
+            patch = padded[(slice(None), slice(group * per_group, (group + 1) * per_group)) + window]
+            out[(slice(None), o) + position] = (patch * weight[o]).reshape(x.shape[0], -1).sum(axis=1)
+    if bias is not None:
+        out += bias.reshape((-1,) + (1,) * rank)
+    return out
+
+
+for _rank, _fn in ((1, F.conv1d), (2, F.conv2d)):
+    _spec(f"conv{_rank}d", _fn, _conv_case(_rank, True), _conv_reference, label="bias", forward_rtol=1e-9)
+    _spec(f"conv{_rank}d", _fn, _conv_case(_rank, False), _conv_reference, label="no_bias", forward_rtol=1e-9)
+
+
+def _pool_case(rank, kind, distinct=True):
+    def sample(draw):
+        kernel = _small_ints(draw, rank, 1, 3)
+        stride = draw(st.one_of(st.none(), st.integers(1, 2), st.just(_small_ints(draw, rank, 1, 3))))
+        if not distinct:
+            # disjoint windows: the kink property checks one coordinate at a time, and an entry tied in
+            # two overlapping windows with upstream weights of opposite signs has an even split that is a
+            # (Clarke) subgradient of the whole function but not of that coordinate alone
+            stride = None
+        padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
+        size = tuple(k + draw(st.integers(0, 3)) for k in kernel)
+        shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) + size
+        if kind == "max" and distinct:
+            # a permutation spread over [-3, 3]: no window holds two equal maxima
+            order = np.array(draw(st.permutations(range(math.prod(shape)))), dtype=np.float64)
+            x = (order / max(order.size - 1, 1) * 6 - 3).reshape(shape)
+        elif kind == "max":  # ties: values from a set of three
+            x = np.array([-1.0, 0.5, 2.0])[np.array(draw(st.lists(st.integers(0, 2), min_size=math.prod(shape),
+                                                                  max_size=math.prod(shape))))].reshape(shape)
+        else:
+            x = draw(arrays(shape))
+        params = {"kernel_size": kernel, "stride": stride, "padding": padding}
+        if kind == "avg":
+            params["count_include_pad"] = draw(st.booleans())
+        return Case((x,), params)
+    return sample
+
+
+def _pool_reference(kind):
+    def reference(x, kernel_size, stride, padding, count_include_pad=True):
+        rank = x.ndim - 2
+        stride = kernel_size if stride is None else (stride,) * rank if isinstance(stride, int) else stride
+        fill = -np.inf if kind == "max" else 0.0
+        padded = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding], constant_values=fill)
+        inside = np.pad(np.ones(x.shape[2:]), [(p, p) for p in padding])
+        out_size = [(n - k) // s + 1 for n, k, s in zip(padded.shape[2:], kernel_size, stride)]
+        out = np.zeros(x.shape[:2] + tuple(out_size))
+        for position in np.ndindex(*out_size):
+            window = tuple(slice(p * s, p * s + k) for p, s, k in zip(position, stride, kernel_size))
+            patch = padded[(slice(None), slice(None)) + window].reshape(x.shape[:2] + (-1,))
+            if kind == "max":
+                out[(Ellipsis,) + position] = patch.max(axis=-1)
+            else:
+                divisor = np.prod(kernel_size) if count_include_pad else inside[window].sum()
+                out[(Ellipsis,) + position] = patch.sum(axis=-1) / divisor
+        return out
+    return reference
+
+
+for _rank in (1, 2):
+    _spec(f"max_pool{_rank}d", getattr(F, f"max_pool{_rank}d"), _pool_case(_rank, "max"), _pool_reference("max"),
+          at_kinks=_pool_case(_rank, "max", distinct=False))
+    _spec(f"avg_pool{_rank}d", getattr(F, f"avg_pool{_rank}d"), _pool_case(_rank, "avg"), _pool_reference("avg"))
