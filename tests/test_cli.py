@@ -51,3 +51,26 @@ def test_tables_wrap_to_the_terminal_and_stay_whole_in_pipes(monkeypatch):
     whole = format_table(rows, header, width=10_000).splitlines()
     assert len(whole) == 3  # header, rule, one row: what a log file or grep wants
     assert fit_line("word " * 40, 30).count("\n") >= 5
+
+
+def test_training_progress_only_in_a_terminal(monkeypatch):
+    import io
+    import sys
+
+    from gradsight.cli import show_training_progress
+    from gradsight.tour import examples_dir
+
+    monkeypatch.syspath_prepend(str(examples_dir()))
+    import _common
+
+    monkeypatch.setattr(_common, "SHOW_PROGRESS", False)
+    show_training_progress(examples_dir())
+    assert _common.SHOW_PROGRESS is False
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    show_training_progress(examples_dir())
+    assert _common.SHOW_PROGRESS is True
