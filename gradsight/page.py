@@ -60,7 +60,8 @@ def docstring_of(path: Path) -> str:
     """The first line of an experiment script's docstring, without its "Experiment N:" prefix."""
     text = ast.get_docstring(ast.parse(Path(path).read_text(encoding="utf-8"))) or ""
     first = " ".join(text.split("\n\n")[0].split())
-    return first.split(":", 1)[1].strip() if first.lower().startswith("experiment") and ":" in first else first
+    words = first.split(":", 1)[1].strip() if first.lower().startswith("experiment") and ":" in first else first
+    return words[:1].upper() + words[1:]
 
 
 def _claim_fields(claim: Any) -> dict:

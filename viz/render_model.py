@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from .health import Thresholds, percent
 from .layers import LayerStats, layers_from_trace
+from .records import RecordedSteps
 from .style import FONT, fmt, import_graphviz, legend_label, node_style
 
 if TYPE_CHECKING:
@@ -15,7 +16,6 @@ if TYPE_CHECKING:
     from autograd import Tensor
     from nn import Module
 
-    from .records import RecordedSteps
     from .trace import Trace
 
 
@@ -121,7 +121,6 @@ def _leading_layers(box: _Box) -> list[LayerStats]:
 
 def _layers_of(source, loss, step, thresholds):
     """(layers, caption, thresholds) from a Monitor, or from a model and its loss."""
-    from .records import RecordedSteps
     from .trace import Trace, trace
 
     if isinstance(source, RecordedSteps):
