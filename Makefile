@@ -7,12 +7,13 @@ export HYPOTHESIS_PROFILE ?= ci
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: demo test lint setup graphviz clean
+.PHONY: demo test lint setup graphviz chromium notebooks clean
 
 demo: $(VENV)/.installed graphviz
 	$(VENV)/bin/gradsight tour --out out/tour
 
-test: $(VENV)/.installed graphviz
+# the suite executes every notebook (tests/test_notebooks.py) and loads the tour page in Chromium
+test: $(VENV)/.installed graphviz chromium
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
@@ -40,6 +41,22 @@ graphviz:
 	    echo "    brew install graphviz              (macOS)"; \
 	    exit 1; \
 	  fi; }
+
+# Headless Chromium loads the tour page in tests/test_page.py: install it as root, or say how (that
+# one test is then skipped, printing the same command).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing headless Chromium with apt-get (for the tour page's browser test)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is missing: the tour page's browser test will be skipped. To run it:"; \
+	    echo "    sudo apt-get install chromium      (Debian/Ubuntu)"; \
+	  fi; }
+
+# Re-execute the notebooks and save their outputs (pictures included) for readers on the web.
+notebooks: $(VENV)/.installed graphviz
+	$(PY) notebooks/run.py --save
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

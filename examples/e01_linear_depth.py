@@ -9,6 +9,22 @@ from _common import claim, evaluate, main_for, mlp, plt, print_table, save_figur
 import autograd as ag
 import nn
 import nn.functional as F
+from gradsight.claims import Lecture
+
+LECTURE = Lecture(
+    title="Depth without a nonlinearity is still linear",
+    claim=(
+        "Stacking linear layers gives one linear map: without a nonlinear activation, depth adds no "
+        "power; with tanh or ReLU the same net separates what a line cannot."
+    ),
+    source="Deep-learning lectures, on multilayer perceptrons: why activation functions are needed (cited by topic)",
+    look_at={
+        "decision_boundaries": (
+            "The linear nets, one layer or four, draw a single straight boundary through the two circles;"
+            " the tanh and ReLU nets wrap a closed curve around the inner circle."
+        ),
+    },
+)
 
 DEPTH, WIDTH = 4, 16
 

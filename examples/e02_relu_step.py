@@ -7,6 +7,22 @@ import numpy as np
 from _common import claim, main_for, plt, print_table, save_figure
 
 import autograd as ag
+from gradsight.claims import Lecture
+
+LECTURE = Lecture(
+    title="Two ReLUs make a step",
+    claim=(
+        "max(0, x+1) - max(0, x-1) is a sigmoid-like step: sums of piecewise-linear units build "
+        "smooth-looking shapes, and backprop through them gives a box-shaped gradient."
+    ),
+    source="Deep-learning lectures, on activation functions: the ReLU (cited by topic)",
+    look_at={
+        "relu_step": (
+            "The step is flat outside [-1, 1] and a straight ramp inside, close to 2 sigmoid(2x); its "
+            "gradient is a box, exactly 1 inside and exactly 0 outside."
+        ),
+    },
+)
 
 
 def run(quick: bool = False, out_dir: Path = Path("out/e02_relu_step")) -> list:

@@ -10,6 +10,22 @@ from _common import claim, digits, main_for, mlp, plt, print_table, save_figure
 import autograd as ag
 import nn
 import nn.functional as F
+from gradsight.claims import Lecture
+
+LECTURE = Lecture(
+    title="Why zero-centred activations matter",
+    claim=(
+        "Sigmoid outputs are always positive, so on each example all the gradients on the weights into "
+        "one neuron share a sign, and gradient descent can only zig-zag toward the optimum."
+    ),
+    source="Deep-learning lectures, on activation functions: sigmoid outputs are not zero-centred (cited by topic)",
+    look_at={
+        "zig_zag_paths": (
+            "With sigmoid inputs every step moves both weights the same way, so the path to w* is a "
+            "staircase; with tanh inputs it goes almost straight."
+        ),
+    },
+)
 
 HIDDEN = 32
 W_STAR = np.array([1.0, -1.0])  # the target weights: reaching them needs (+, -) moves

@@ -11,6 +11,30 @@ import autograd as ag
 import nn
 import nn.functional as F
 import viz
+from gradsight.claims import Lecture
+
+LECTURE = Lecture(
+    title="Dead ReLUs, and the remedies",
+    claim=(
+        "One too-large update can push a ReLU unit where it never activates again, and a dead unit stays "
+        "dead; a small positive bias, leaky ReLU and ELU are the remedies."
+    ),
+    source="Deep-learning lectures, on activation functions: dying ReLUs (cited by topic)",
+    look_at={
+        "layer_view_after_huge_step": (
+            "Purple borders mark layers with dead units right after the huge step; grey dotted boxes get "
+            "no gradient at all (exactly zero)."
+        ),
+        "monitor_dead_fraction": (
+            "The dead fraction of each layer over training: it jumps at the huge step and, for ReLU, "
+            "never comes back down."
+        ),
+        "silent_units": (
+            "Units that are silent on every example, per variant: leaky ReLU and ELU units can be silent "
+            "and still receive a gradient, ReLU units cannot."
+        ),
+    },
+)
 
 HUGE_LR, LR = 50.0, 0.05
 VARIANTS = {"ReLU": (nn.ReLU, None), "ReLU, biases 0.01": (nn.ReLU, 0.01), "leaky ReLU": (nn.LeakyReLU, None),

@@ -7,6 +7,26 @@ import numpy as np
 from _common import claim, digits, evaluate, main_for, mlp, plt, print_table, save_figure, train
 
 import nn
+from gradsight.claims import Lecture
+
+LECTURE = Lecture(
+    title="A symmetric initialization is never broken",
+    claim=(
+        "If every weight starts at the same value, every hidden unit computes the same output and "
+        "receives the same update, so the units stay identical and many units are worth one."
+    ),
+    source="Deep-learning lectures, on weight initialization: why not all zeros (cited by topic)",
+    look_at={
+        "hidden_unit_weights": (
+            "Each row is one hidden unit's weights: with zeros or a constant init the rows stay "
+            "identical; a random init gives distinct units."
+        ),
+        "unit_gap_over_training": (
+            "The largest difference between two hidden units over training: it stays at (or near) zero "
+            "for the symmetric inits."
+        ),
+    },
+)
 
 HIDDEN = 32
 INITS = {

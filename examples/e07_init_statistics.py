@@ -7,7 +7,28 @@ import numpy as np
 from _common import claim, main_for, plt, print_table, save_figure
 
 import autograd as ag
+from gradsight.claims import Lecture
 from nn import init
+
+LECTURE = Lecture(
+    title="Initialization and activation statistics: the 10-layer, 500-unit experiment",
+    claim=(
+        "With small random weights the activations of a deep tanh net collapse toward zero; with large "
+        "ones they saturate; Xavier init keeps tanh activations in range and He init does the same for "
+        "ReLU."
+    ),
+    source="CS231n, training neural networks: weight initialization (its 10 x 500 tanh experiment; cited by topic)",
+    look_at={
+        "histograms_per_layer": (
+            "One histogram per layer: W x 0.01 collapses onto 0, W x 1.0 piles up at -1 and +1 "
+            "(saturated), Xavier keeps tanh spread out, He keeps ReLU spread out."
+        ),
+        "std_per_layer": (
+            "The std of each layer's activations on a log scale: a flat line is healthy, a falling line "
+            "is the signal dying out."
+        ),
+    },
+)
 
 LAYERS, WIDTH, SATURATED = 10, 500, 0.97
 # name -> (activation, initializer); the layers are square, so Glorot's sqrt(2/(fan_in+fan_out))

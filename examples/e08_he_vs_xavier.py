@@ -7,6 +7,22 @@ import numpy as np
 from _common import activation_outputs, claim, digits, evaluate, main_for, mlp, plt, print_table, save_figure, train
 
 import nn
+from gradsight.claims import Lecture
+
+LECTURE = Lecture(
+    title="He versus Xavier initialization in a 30-layer ReLU network",
+    claim=(
+        "Xavier init halves the signal's variance at every ReLU layer, so a deep ReLU net stalls; He init"
+        " (variance 2/fan_in) keeps the variance and the net trains."
+    ),
+    source="He, Zhang, Ren and Sun 2015, Delving Deep into Rectifiers (taught in the lectures on initialization)",
+    look_at={
+        "he_vs_xavier": (
+            "The signal's std per layer at init, and the training loss: with Xavier the loss sits at "
+            "chance for a long time, with He it falls at once."
+        ),
+    },
+)
 
 DEPTH, WIDTH = 30, 64
 INITS = {

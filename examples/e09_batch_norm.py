@@ -7,6 +7,22 @@ import numpy as np
 from _common import claim, digits, evaluate, main_for, mlp, plt, print_table, save_figure, train
 
 import nn
+from gradsight.claims import Lecture
+
+LECTURE = Lecture(
+    title="Batch normalization",
+    claim=(
+        "Normalizing each layer's inputs over the mini-batch lets the network train much faster, and "
+        "keeps the distribution of a unit's input stable during training."
+    ),
+    source="Ioffe and Szegedy 2015, Batch Normalization (its MNIST experiment, taught in the lectures)",
+    look_at={
+        "batch_norm": (
+            "Test accuracy with and without BN, and the 15th, 50th and 85th percentiles of one unit's "
+            "input over training: they drift without BN and stay put with it."
+        ),
+    },
+)
 
 PERCENTILES = (15, 50, 85)
 WINDOW = 50  # steps averaged when measuring how far the percentiles drift

@@ -8,6 +8,22 @@ from _common import claim, digits, evaluate, main_for, mlp, plt, print_table, sa
 
 import nn
 import nn.functional as F
+from gradsight.claims import Lecture
+
+LECTURE = Lecture(
+    title="Greedy layer-wise pre-training",
+    claim=(
+        "Deep sigmoid networks trained from a random init get stuck as depth grows; pre-training each "
+        "layer as an autoencoder first gives a starting point from which they train."
+    ),
+    source="Hinton and Salakhutdinov 2006; Erhan et al. 2010 (taught in the lectures on pre-training)",
+    look_at={
+        "pretraining_vs_depth": (
+            "Test error against depth: random init climbs to chance from a few layers on, pre-trained "
+            "nets stay low."
+        ),
+    },
+)
 
 WIDTH = 100
 PRETRAIN_EPOCHS, PRETRAIN_LR = 20, 3e-3  # each hidden layer as an autoencoder (Adam)

@@ -10,6 +10,30 @@ from _common import claim, main_for, plt, print_table, save_figure
 
 import autograd as ag
 import nn.functional as F
+from gradsight.claims import Lecture
+
+LECTURE = Lecture(
+    title="Losses: hinge versus cross-entropy, softmax temperature, log-sum-exp",
+    claim=(
+        "The hinge loss is satisfied once the correct class wins by the margin, while cross-entropy "
+        "always wants more; a temperature sharpens or flattens the softmax; the log-sum-exp trick keeps "
+        "large logits finite."
+    ),
+    source=(
+        "CS231n, linear classification: the SVM and softmax losses (its three score vectors); the "
+        "lectures on softmax temperature (cited by topic)"
+    ),
+    look_at={
+        "loss_vs_margin": (
+            "Hinge reaches exactly 0 at the margin; cross-entropy only approaches 0 as the margin grows."
+        ),
+        "margin_descent": (
+            "Under gradient descent the hinge margin freezes once it is met; the cross-entropy margin "
+            "keeps growing."
+        ),
+        "softmax_temperature": "As beta grows the softmax of [1, 1.1] moves from nearly uniform to one-hot.",
+    },
+)
 
 # CS231n's three score vectors for one example of class 0: each wins by at least the margin
 SCORES = [[10.0, -2.0, 3.0], [10.0, 9.0, 9.0], [10.0, -100.0, -100.0]]

@@ -10,7 +10,20 @@ from _common import claim, digits, evaluate, main_for, mlp, plt, print_table, sa
 import autograd as ag
 import nn
 import nn.functional as F
+from gradsight.claims import Lecture
 from nn.utils import parameters_to_vector, vector_to_parameters
+
+LECTURE = Lecture(
+    title="The loss landscape: convex for a linear model, not for a network",
+    claim=(
+        "Along a line through weight space the loss of a linear model is convex, while the loss of a "
+        "neural network is not."
+    ),
+    source="CENG501, week 5 (loss landscapes); directions normalized per unit as in Li et al. 2018",
+    look_at={
+        "loss_landscape": "The loss along random lines and in a random plane through the trained weights.",
+    },
+)
 
 DIRECTIONS_1D = 3
 

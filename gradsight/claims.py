@@ -47,13 +47,13 @@ def verdict(holds: bool) -> str:
     return "holds" if holds else "FAILS"
 
 
-def format_table(rows: list[list[str]], header: list[str]) -> str:
-    """A plain-text table with columns padded to their widest cell."""
+def format_table(rows: list[list[str]], header: list[str], width: int | None = None) -> str:
+    """A plain-text table with columns padded to their widest cell, wrapped to fit `width`
+    (by default the terminal's; never wrapped when printing to a pipe or file)."""
+    from .terminal import table_lines, terminal_width
+
     cells = [header] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return "\n".join(table_lines(cells, terminal_width() if width is None else width))
 
 
 def format_claims(results: list[ClaimResult]) -> str:

@@ -1,4 +1,4 @@
-"""The `gradsight` console command: `gradsight tour [--quick] [--out DIR] [--only N,...]`."""
+"""The `gradsight` console command: `gradsight tour [--quick] [--out DIR] [--only N,...] [--list]`."""
 from __future__ import annotations
 
 import argparse
@@ -15,11 +15,53 @@ def _numbers(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"--only expects experiment numbers like 1,7,12; got {text!r}") from None
 
 
+def experiment_list(width: int | None = None) -> str:
+    """Every experiment's number, script and title, and the lecture's claim, read without running any."""
+    from .page import docstring_of, lecture_of
+    from .terminal import fit_line
+    from .tour import discover, examples_dir
+
+    lines = []
+    for number, path in discover(examples_dir()).items():
+        lecture = lecture_of(path)
+        lines.append(fit_line(f"{number:2d}  {path.stem}: {lecture.title if lecture else docstring_of(path)}", width))
+        if lecture:
+            lines.append(fit_line(f"    claim: {lecture.claim}", width, indent=" " * 11))
+            lines.append(fit_line(f"    source: {lecture.source}", width, indent=" " * 12))
+    return "\n".join(lines)
+
+
+def _experiments_epilog() -> str:
+    """The experiments by number and title, for `gradsight tour --help` (empty outside a checkout)."""
+    from .page import docstring_of, lecture_of
+    from .tour import TourError, discover, examples_dir
+
+    try:
+        found = discover(examples_dir())
+    except TourError:
+        return ""
+    rows = []
+    for number, path in found.items():
+        lecture = lecture_of(path)
+        title = lecture.title if lecture else docstring_of(path)
+        rows.append(f"  {number:2d}  {title if len(title) <= 72 else title[:71] + '…'}")
+    return "experiments (gradsight tour --list shows their claims):\n" + "\n".join(rows)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `gradsight` command and its `tour` subcommand."""
-    parser = argparse.ArgumentParser(prog="gradsight", description="gradsight: autodiff you can see.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    tour = commands.add_parser("tour", help="run the lectures' experiments and write their figures and one HTML page")
+    from . import __version__
+
+    parser = argparse.ArgumentParser(prog="gradsight", description="gradsight: autodiff you can see.",
+                                     epilog="Run `gradsight tour --list` to see the experiments, "
+                                            "`gradsight tour --quick` to run them in about a minute.")
+    parser.add_argument("--version", action="version", version=f"gradsight {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    tour = commands.add_parser("tour", help="run the lectures' experiments and write their figures and one HTML page",
+                               description="Run the lectures' experiments, check each claim against what it "
+                                           "measures, and write every figure and one HTML page.",
+                               epilog=_experiments_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    tour.add_argument("--list", action="store_true", help="list the experiments and their claims, run nothing")
     tour.add_argument("--quick", action="store_true", help="reduced sizes (seconds per experiment)")
     tour.add_argument("--out", type=Path, default=Path("out/tour"), help="output folder (default: out/tour)")
     tour.add_argument("--only", type=_numbers, default=None, help="comma-separated experiment numbers, e.g. 3,7")
@@ -36,11 +78,20 @@ def single_threaded_blas() -> None:
 
 def tour_command(args: argparse.Namespace) -> int:
     """Run the tour; exit 0 when every experiment ran (failing claims are printed, not hidden)."""
-    single_threaded_blas()
-    from .tour import TourError, run_tour, summary_table
+    from .terminal import fit_line
+    from .tour import TourError, examples_dir, run_tour, summary_table
 
+    if args.list:
+        try:
+            print(experiment_list())
+        except TourError as error:
+            print(error, file=sys.stderr)
+            return 2
+        return 0
+    single_threaded_blas()
     start = time.perf_counter()
     try:
+        show_training_progress(examples_dir())
         runs = run_tour(args.quick, args.out, args.only)
     except TourError as error:
         print(error, file=sys.stderr)
@@ -48,8 +99,8 @@ def tour_command(args: argparse.Namespace) -> int:
     claims = [c for r in runs for c in r.claims]
     held = sum(c.holds for c in claims)
     print("\n=== summary: claim -> measured -> verdict ===\n" + summary_table(runs))
-    print(f"\n{held} of {len(claims)} claims hold; {len(runs)} experiment{'s' * (len(runs) != 1)} in "
-          f"{time.perf_counter() - start:.0f} s; page: {args.out / 'index.html'}")
+    print("\n" + fit_line(f"{held} of {len(claims)} claims hold; {len(runs)} experiment{'s' * (len(runs) != 1)} in "
+                          f"{time.perf_counter() - start:.0f} s; page: {args.out / 'index.html'}"))
     crashed = [r.name for r in runs if r.error]
     if crashed:
         print(f"experiments that raised: {', '.join(crashed)}", file=sys.stderr)
@@ -57,12 +108,26 @@ def tour_command(args: argparse.Namespace) -> int:
     return 1 if args.strict and held < len(claims) else 0
 
 
+def show_training_progress(folder: Path) -> None:
+    """In a terminal, a progress bar per training loop on stderr (long experiments show they are
+    alive); when stderr is a pipe or file, nothing: logs stay clean."""
+    if not sys.stderr.isatty():
+        return
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    import _common  # the experiments' shared helpers: one module object, so the switch reaches them
+
+    _common.SHOW_PROGRESS = True
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line `argv` (sys.argv[1:] when None) and return the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command == "tour":
         return tour_command(args)
-    return 2
+    parser.print_help()
+    return 0
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import html
 import importlib.util
 import io
 import json
@@ -15,6 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 from .claims import ClaimResult, format_table, verdict
+from .page import write_page  # the teacher's page lives in page.py
 
 EXPERIMENT_PATTERN = re.compile(r"^e(\d\d)_\w+\.py$")
 FIGURE_SUFFIXES = (".png", ".svg")
@@ -141,50 +141,4 @@ def write_results(runs: list[ExperimentRun], out: Path, quick: bool) -> Path:
          "claims": [c.to_dict() for c in r.claims]} for r in runs]}
     path = out / "results.json"
     path.write_text(json.dumps(data, indent=1, default=float))
-    return path
-
-
-def _by_stem(figures: list[Path], out: Path) -> dict[str, list[str]]:
-    """Figure files grouped by name without suffix (a graph rendered as SVG and PNG is one figure)."""
-    groups: dict[str, list[str]] = {}
-    for figure in figures:
-        relative = figure.relative_to(out).as_posix()
-        groups.setdefault(relative.rsplit(".", 1)[0], []).append(relative)
-    return groups
-
-
-def write_page(runs: list[ExperimentRun], out: Path, quick: bool) -> Path:
-    """One HTML page: the summary table, then each experiment's output and figures (linked)."""
-    esc = html.escape
-    held = sum(c.holds for r in runs for c in r.claims)
-    total = sum(len(r.claims) for r in runs)
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>gradsight tour</title><style>",
-        "body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top}"
-        ".holds{color:#070}.fails{color:#b00;font-weight:bold}pre{background:#f6f6f6;padding:6px;"
-        "overflow-x:auto}img{max-width:100%;border:1px solid #ddd;margin:4px 0}",
-        "</style></head><body>",
-        f"<h1>gradsight tour{' (quick sizes)' if quick else ''}</h1>",
-        f"<p>{held} of {total} claims hold. Every number below was measured by this run.</p>",
-        "<table><tr><th>#</th><th>claim</th><th>measured</th><th>verdict</th></tr>",
-    ]
-    for r in runs:
-        for c in r.claims:
-            css = "holds" if c.holds else "fails"
-            parts.append(f"<tr><td><a href='#{esc(r.name)}'>{r.number}</a></td><td>{esc(c.claim)}</td>"
-                         f"<td>{esc(c.measured)}</td><td class='{css}'>{verdict(c.holds)}</td></tr>")
-    parts.append("</table>")
-    for r in runs:
-        parts.append(f"<h2 id='{esc(r.name)}'>{r.number}. {esc(r.name)} ({r.seconds:.1f} s)</h2>")
-        parts.append(f"<pre>{esc(r.output)}</pre>")
-        if r.error:
-            parts.append(f"<pre class='fails'>{esc(r.error)}</pre>")
-        for stem, files in _by_stem(r.figures, out).items():
-            shown = next((f for f in files if f.endswith(".svg")), files[0])  # one picture, every format linked
-            links = " · ".join(f"<a href='{esc(f)}'>{esc(f)}</a>" for f in files)
-            parts.append(f"<p>{links}<br><a href='{esc(shown)}'><img src='{esc(shown)}' alt='{esc(stem)}'></a></p>")
-    parts.append("</body></html>")
-    path = out / "index.html"
-    path.write_text("\n".join(parts))
     return path

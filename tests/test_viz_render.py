@@ -8,7 +8,7 @@ import autograd as ag
 import nn
 import nn.functional as F
 import viz
-from viz.style import EXPLODING, NON_FINITE, UNHEALTHY_BORDER, VANISHING
+from viz.style import EXPLODING, NON_FINITE, UNHEALTHY_BORDER, deep_colour
 
 
 def statement(graph, node_id: str) -> str:
@@ -40,7 +40,8 @@ def test_deep_sigmoid_net_marks_the_first_layer_vanishing():
     graph = viz.draw_graph(tr)
     first_line, last_line = statement(graph, first.id), statement(graph, last.id)
     assert "0.weight" in first_line and "vanishing" in first_line
-    assert f'fillcolor="{VANISHING["fillcolor"]}"' in first_line and "dashed" in first_line
+    # 2.8e-9 of the largest: two shades below the threshold's blue (one per 3 decades)
+    assert f'fillcolor="{deep_colour(first.grad_ratio, 1e-3)}"' in first_line and "dashed" in first_line
     assert "vanishing" not in last_line and "16.weight" in last_line
     assert "legend [label=<" in graph.source and "vanishing &lt; 0.001 × largest" in graph.source
 

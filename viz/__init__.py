@@ -8,6 +8,7 @@
 
 `trace` is a pure walk (graph -> nodes, edges, statistics); `draw_graph` and `draw_model`
 render it with Graphviz (imported when drawing); plots need matplotlib (the `viz` extra).
+In Jupyter every one of them displays as a picture when left as a cell's last expression.
 """
 from __future__ import annotations
 

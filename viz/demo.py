@@ -2,7 +2,7 @@
 
   pathologies.png/.svg  the computation graph of a small net with three known problems: a tanh
                         layer fed huge weights (saturated), a ReLU layer with a large negative
-                        bias (dead 100%), and the vanishing gradients upstream of it
+                        bias (dead 100%), and the exactly-zero gradients upstream of it
   log_zero.png          a NaN introduced by log(0), marked where it starts
   layer_view.png/.svg   the layer view of a 50-layer ReLU MLP (PyTorch's default init) after 20 steps
   histograms.png, grad_norms.png, dead_fraction.png, update_ratios.png   the Monitor's plots
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 def pathologies() -> tuple[Module, ag.Tensor]:
-    """A net whose picture must show 'saturated', 'dead 100%' and 'vanishing'."""
+    """A net whose picture must show 'saturated', 'dead 100%' and 'no gradient'."""
     import nn
     import nn.functional as F
 
@@ -94,7 +94,7 @@ def main(out: str = "viz-demo") -> None:
     model, loss = pathologies()
     traced = trace(loss, model)
     loss.backward()
-    graph = draw_graph(traced, title="a saturated tanh, dead ReLUs, vanishing gradients")
+    graph = draw_graph(traced, title="a saturated tanh, dead ReLUs, and no gradient behind them")
     for fmt in ("png", "svg"):
         graph.render(folder / "pathologies", format=fmt, cleanup=True)
     names, loss = log_zero()

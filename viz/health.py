@@ -135,12 +135,14 @@ class ActivationStats:
 
 
 def gradient_flags(grad: GradStats, top: float, thresholds: Thresholds) -> tuple[list[str], float | None]:
-    """'vanishing' / 'exploding' for a gradient with a finite RMS, and its RMS relative to `top`,
-    the largest comparable RMS (None when there is none)."""
+    """'no gradient' (all exactly 0) / 'vanishing' / 'exploding' for a gradient with a finite RMS,
+    and its RMS relative to `top`, the largest comparable RMS (None when there is none)."""
     ratio = grad.rms / top if top > 0 else None
     flags = []
-    # an all-zero gradient has vanished even when nothing else in the graph flows
-    if grad.rms == 0 or (ratio is not None and ratio < thresholds.vanishing):
+    # exactly zero is a different mechanism (dead units cut the path) from a gradient that shrank
+    if grad.rms == 0:
+        flags.append("no gradient")
+    elif ratio is not None and ratio < thresholds.vanishing:
         flags.append("vanishing")
     if grad.rms > thresholds.exploding:
         flags.append("exploding")

@@ -266,6 +266,12 @@ class Monitor:
                     writer.writerow(_csv_row(record, layer))
         return path
 
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the flagged layers of the latest step and the layer view."""
+        from .notebook import monitor_html
+
+        return monitor_html(self)
+
     def __repr__(self) -> str:
         state = "on" if self._enabled else "off"
         return f"<Monitor {state}: {len(self._owned)} layers, {len(self.records)} recorded steps>"

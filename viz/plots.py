@@ -1,10 +1,12 @@
 """Matplotlib figures of a Monitor's records (matplotlib is imported only when a plot is made).
 
-Every function returns a `matplotlib.figure.Figure` (no pyplot state is touched) and, given
-`path`, also writes it (PNG, SVG or PDF, by the file's extension).
+Every function returns a `matplotlib.figure.Figure` (no pyplot state is touched) that Jupyter
+shows inline by itself, and, given `path`, also writes it (PNG, SVG or PDF, by the file's extension).
 """
 from __future__ import annotations
 
+import functools
+import io
 import os
 from typing import TYPE_CHECKING
 
@@ -15,19 +17,32 @@ if TYPE_CHECKING:
 
     from nn import Module
 
-    from .monitor import Monitor
+    from .records import RecordedSteps
     from .trace import Trace
 
 MAX_LEGEND = 12  # beyond this many lines, colour encodes depth and a colour bar replaces the legend
 
 
-def _figure(width: float, height: float, panels: int = 1):
+@functools.cache
+def _inline_figure_class() -> type:
+    """A matplotlib Figure that Jupyter displays as a PNG by itself (no %matplotlib, no pyplot)."""
     try:
         from matplotlib.figure import Figure
     except ImportError as error:
         raise ImportError("viz plots need matplotlib: pip install 'gradsight[viz]' "
                           "(or pip install matplotlib)") from error
-    figure = Figure(figsize=(width, height), layout="constrained")
+
+    class InlineFigure(Figure):
+        """A Figure with `_repr_png_`: the last expression of a notebook cell shows the picture."""
+
+        def _repr_png_(self) -> bytes:
+            return figure_to_png(self)
+
+    return InlineFigure
+
+
+def _figure(width: float, height: float, panels: int = 1):
+    figure = _inline_figure_class()(figsize=(width, height), layout="constrained")
     axes = [figure.add_subplot(1, panels, i + 1) for i in range(panels)]
     return figure, axes
 
@@ -71,7 +86,7 @@ def _density(histogram):
     return (edges[:-1] + edges[1:]) / 2, counts / (total * widths) if total else counts
 
 
-def plot_histograms(monitor: Monitor, step: int | None = None, path: str | os.PathLike | None = None,
+def plot_histograms(monitor: RecordedSteps, step: int | None = None, path: str | os.PathLike | None = None,
                     layers: list[str] | None = None, max_layers: int = 8) -> Figure:
     """Activation and gradient histograms side by side, one line per layer (the initialization
     figure of the lectures). By default the activation layers (ReLU, tanh, ...) are shown, or
@@ -144,7 +159,7 @@ def _finish_series(figure, axis, title: str, ylabel: str, count: int, empty: str
         _depth_bar(figure, axis, count)
 
 
-def plot_grad_norms(monitor: Monitor, path: str | os.PathLike | None = None, outputs: bool = False) -> Figure:
+def plot_grad_norms(monitor: RecordedSteps, path: str | os.PathLike | None = None, outputs: bool = False) -> Figure:
     """Gradient norm per layer over the recorded steps, on a log scale (parameters' gradients,
     or with outputs=True the gradients of the layer outputs)."""
     metric = "output_grad_norm" if outputs else "grad_norm"
@@ -153,7 +168,7 @@ def plot_grad_norms(monitor: Monitor, path: str | os.PathLike | None = None, out
                         path, log=True)
 
 
-def plot_dead_fraction(monitor: Monitor, path: str | os.PathLike | None = None) -> Figure:
+def plot_dead_fraction(monitor: RecordedSteps, path: str | os.PathLike | None = None) -> Figure:
     """Dead ReLU units and saturated sigmoid/tanh outputs, per layer, over the recorded steps."""
     dead = monitor.history("dead_fraction")
     saturated = monitor.history("saturated_fraction")
@@ -170,7 +185,7 @@ def plot_dead_fraction(monitor: Monitor, path: str | os.PathLike | None = None) 
     return _finish(figure, path)
 
 
-def plot_update_ratios(monitor: Monitor, path: str | os.PathLike | None = None) -> Figure:
+def plot_update_ratios(monitor: RecordedSteps, path: str | os.PathLike | None = None) -> Figure:
     """log10 of each layer's update-to-data ratio ‖ΔW‖/‖W‖ per step, with the 1e-3 guide line."""
     return _series_plot(monitor, "update_ratio", "update-to-data ratio ‖ΔW‖/‖W‖ of each weight (log scale)",
                         "ratio", path, log=True, guide=1e-3)
@@ -204,9 +219,7 @@ def plot_grad_flow(source: Module | Trace, path: str | os.PathLike | None = None
 
 
 def figure_to_png(figure: Figure) -> bytes:
-    """PNG bytes of a figure (for embedding in a report)."""
-    import io
-
+    """PNG bytes of a figure (for embedding in a report or a notebook)."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     return buffer.getvalue()

@@ -35,8 +35,9 @@ def draw_graph(root: Tensor | Trace, model: Module | None = None, *, names: Mapp
       fill colour  gradient RMS of the node's output divided by the largest RMS of its family
                    (parameters, or op outputs), on a log scale: strong green = 1, paler per
                    decade, pale yellow near the vanishing threshold.
-      "vanishing"  blue-grey, dashed: RMS below ``thresholds.vanishing`` (1e-3) times the largest
-                   of its family, or an all-zero gradient.
+      "vanishing"  blue, dashed: RMS below ``thresholds.vanishing`` (1e-3) times the largest of
+                   its family; one darker blue per 3 decades below it (1e-6 and 1e-21 differ).
+      "no gradient"  grey, dotted: exactly zero everywhere (dead units cut the path).
       "exploding"  orange, thick red border: RMS above ``thresholds.exploding`` (100).
       "NaN"/"Inf"  red: the gradient ("NaN") or the forward value ("value NaN") is not finite.
       purple border  "dead 73%": ReLU units that output 0 on every sample of the batch, or

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from .health import Thresholds, percent
 from .layers import LayerStats, layers_from_trace
+from .records import RecordedSteps
 from .style import FONT, fmt, import_graphviz, legend_label, node_style
 
 if TYPE_CHECKING:
@@ -15,7 +16,6 @@ if TYPE_CHECKING:
     from autograd import Tensor
     from nn import Module
 
-    from .monitor import Monitor
     from .trace import Trace
 
 
@@ -32,7 +32,7 @@ class _Box:
         return [flag for layer in self.layers for flag in layer.flags]
 
 
-def draw_model(source: Monitor | Module, loss: Tensor | Trace | None = None, *, step: int | None = None,
+def draw_model(source: RecordedSteps | Module, loss: Tensor | Trace | None = None, *, step: int | None = None,
                thresholds: Thresholds | None = None, merge_activations: bool = True, collapse: bool = False,
                columns: int | None = None, legend: bool = True, title: str | None = None) -> Digraph:
     """Draw the layer view as a `graphviz.Digraph`: one box per layer, in data-flow order.
@@ -60,10 +60,8 @@ def draw_model(source: Monitor | Module, loss: Tensor | Trace | None = None, *, 
     columns = columns or max(1, min(len(boxes), math.ceil(math.sqrt(len(boxes) * 0.9))))
 
     graph = graphviz.Digraph("layer_view")
-    flagged = sum(bool(layer.flags) for layer in layers)
     graph.attr(rankdir="TB", nodesep="0.15", ranksep="0.35", fontname=FONT, fontsize="12", labelloc="t",
-               label=f"{title or 'layer view'}  ·  {caption}  ·  {len(layers)} layers, {flagged} flagged",
-               newrank="true")
+               label=f"{title or 'layer view'}  ·  {caption}  ·  {_counts(layers, boxes)}", newrank="true")
     graph.attr("node", shape="box", style="rounded,filled", fontname=FONT, fontsize="10", margin="0.08,0.04")
     graph.attr("edge", color="#737373", arrowsize="0.6")
     names = [f"L{i}" for i in range(len(boxes))]
@@ -91,13 +89,28 @@ def draw_model(source: Monitor | Module, loss: Tensor | Trace | None = None, *, 
     if legend:
         graph.node("legend", shape="plaintext", style="", margin="0", label=legend_label(
             thresholds, "weight gradient RMS ÷ largest layer's (log scale); update/data ≈ 1e-3 is healthy "
-            f"(flagged outside {thresholds.update_low:g}…{thresholds.update_high:g})"))
+            f"(flagged outside {thresholds.update_low:g}…{thresholds.update_high:g})", leaves=False))
         with graph.subgraph() as rank:
             rank.attr(rank="sink")
             rank.node("legend")
         if names:
             graph.edge(names[-1], "legend", style="invis")
     return graph
+
+
+def _counts(layers: list[LayerStats], boxes: list[_Box]) -> str:
+    """What the boxes hold, so the title's count matches what is drawn ("50 boxes: 99 layers")."""
+    flagged = sum(bool(box.flags) for box in boxes)
+    if len(boxes) == len(layers):
+        return f"{len(boxes)} layers, {flagged} flagged"
+    merged = sum(len(box.layers) > 1 and not box.runs for box in boxes)
+    folded = sum(box.repeats for box in boxes if box.runs)
+    how = []
+    if merged:
+        how.append(f"{merged} boxes show a layer and its activation")
+    if folded:
+        how.append(f"{folded} identical blocks folded")
+    return f"{len(boxes)} boxes for {len(layers)} layers ({', '.join(how)}), {flagged} boxes flagged"
 
 
 def _leading_layers(box: _Box) -> list[LayerStats]:
@@ -108,10 +121,9 @@ def _leading_layers(box: _Box) -> list[LayerStats]:
 
 def _layers_of(source, loss, step, thresholds):
     """(layers, caption, thresholds) from a Monitor, or from a model and its loss."""
-    from .monitor import Monitor
     from .trace import Trace, trace
 
-    if isinstance(source, Monitor):
+    if isinstance(source, RecordedSteps):
         record = source.record(step)
         caption = f"step {record.step}" + ("" if record.loss is None else f"  ·  loss {fmt(record.loss)}")
         return record.layers, caption, thresholds or source.thresholds

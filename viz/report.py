@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from autograd import Tensor
     from nn import Module
 
-    from .monitor import Monitor
+    from .records import RecordedSteps
     from .trace import Trace
 
 _CSS = """
@@ -61,25 +61,67 @@ def _layer_table(layers) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def _names(names: list[str], shown: int = 6) -> str:
+    """'a, b, c' or, for many, 'a, b, c, …, y, z' (the count is said by the caller)."""
+    if len(names) <= shown:
+        return ", ".join(names)
+    return ", ".join(names[:3]) + ", …, " + ", ".join(names[-2:])
+
+
+def _flag_summary(flag_lists: list[list[str]]) -> str:
+    """The flags of a group in words, a percentage flag as its range ('dead 55%–98%')."""
+    by_word: dict[str, list[str]] = {}
+    for flags in flag_lists:
+        for flag in flags:
+            word, _, amount = flag.partition(" ")
+            amounts = by_word.setdefault(word if amount.endswith("%") else flag, [])
+            if amount.endswith("%"):
+                amounts.append(amount)
+    parts = []
+    for word, amounts in by_word.items():
+        numbers = sorted(set(amounts), key=lambda text: float(text.strip("<>%")))
+        span = "" if not numbers else " " + (numbers[0] if len(numbers) == 1 else f"{numbers[0]}–{numbers[-1]}")
+        parts.append(word + span)
+    return ", ".join(parts)
+
+
+def group_problems(items: list[tuple[str, str, list[str]]]) -> list[tuple[str, str, list[str], list[list[str]]]]:
+    """Flagged (name, kind, flags) grouped by kind and kinds of flag, in order of first appearance:
+    (kind, flag words, names, flag lists); 40 dead ReLU layers become one group, not 40 lines."""
+    groups: dict[tuple, tuple[str, str, list[str], list[list[str]]]] = {}
+    for name, kind, flags in items:
+        words = tuple(sorted({flag.split(" ")[0] if flag.endswith("%") else flag for flag in flags}))
+        group = groups.setdefault((kind, words), (kind, ", ".join(words), [], []))
+        group[2].append(name)
+        group[3].append(flags)
+    return list(groups.values())
+
+
+def problem_lines(items: list[tuple[str, str, list[str]]], noun: str = "layer") -> list[str]:
+    """One HTML line per group of problems (see `group_problems`)."""
+    lines = []
+    for kind, _, names, flag_lists in group_problems(items):
+        words = html.escape(_flag_summary(flag_lists))
+        if len(names) == 1:
+            lines.append(f"{noun} <b>{html.escape(names[0])}</b> ({html.escape(kind)}): {words}")
+        else:
+            lines.append(f"<b>{len(names)} {html.escape(kind)} {noun}s</b> ({html.escape(_names(names))}): {words}")
+    return lines
+
+
 def _problems(layers, traced) -> str:
-    found = []
-    for layer in layers or ():
-        if layer.flags:
-            words = html.escape(", ".join(layer.flags))
-            found.append(f"layer <b>{html.escape(layer.name)}</b> ({layer.kind}): {words}")
+    items = [(layer.name, layer.kind, layer.flags) for layer in layers or () if layer.flags]
+    noun = "layer"
     if traced is not None and not layers:
-        for node in traced.flagged():
-            words = html.escape(", ".join(node.flags))
-            found.append(f"{node.kind} <b>{html.escape(node.name)}</b> {node.shape}: {words}")
-    if not found:
+        items = [(node.name, node.kind, node.flags) for node in traced.flagged()]
+        noun = "node"
+    if not items:
         return "<p>No problems flagged.</p>"
-    shown = found[:40]
-    more = f"<li>… and {len(found) - 40} more</li>" if len(found) > 40 else ""
-    return "<ul>" + "".join(f"<li>{line}</li>" for line in shown) + more + "</ul>"
+    return "<ul>" + "".join(f"<li>{line}</li>" for line in problem_lines(items, noun)) + "</ul>"
 
 
 def report(path: str | os.PathLike, *, model: Module | None = None, loss: Tensor | None = None,
-           monitor: Monitor | None = None, trace: Trace | None = None, step: int | None = None,
+           monitor: RecordedSteps | None = None, trace: Trace | None = None, step: int | None = None,
            title: str = "gradsight report", max_nodes: int | None = None) -> str:
     """Write a self-contained HTML page to `path` and return the path.
 

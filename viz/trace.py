@@ -183,6 +183,12 @@ class Trace:
                         f"{mean:>9}  {rms:>9}  {words}")
         return "\n".join(rows + self.notes)
 
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the flagged nodes and the picture (see viz.notebook)."""
+        from .notebook import trace_html
+
+        return trace_html(self)
+
     def __repr__(self) -> str:
         ops = sum(node.kind == "op" for node in self._nodes)
         return f"<Trace: {ops} ops, {len(self._nodes) - ops} other nodes, {len(self.edges)} edges>"
