@@ -3,6 +3,7 @@ optimizer steps and load_state_dict check everything before they change anything
 attributes cannot be silently unregistered, regression losses refuse shapes that would broadcast,
 containers and optimizers say what to pass, and an error inside a model names the module's path."""
 import copy
+import sys
 
 import numpy as np
 import pytest
@@ -287,6 +288,7 @@ def test_an_error_raised_by_the_called_module_itself_is_left_as_it_is():
         nn.Linear(4, 8)(autograd.tensor(np.ones((2, 5))))
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="exception notes (add_note) are new in Python 3.11")
 def test_the_module_path_keeps_the_exception_type_and_reaches_hooks_and_unusual_exceptions():
     class Lookup(nn.Module):
         def forward(self, x):
@@ -374,3 +376,11 @@ def test_schedules_refuse_settings_that_fail_or_go_negative_later(make):
 def test_saving_into_a_missing_directory_names_it(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"the directory .*missing does not exist.*os\.makedirs"):
         nn.Linear(2, 2).save(tmp_path / "missing" / "model.npz")
+
+
+def test_pytorch_dtype_and_device_methods():
+    layer = nn.Linear(2, 2)
+    assert layer.double() is layer and layer.weight.dtype == np.float64
+    assert layer.float().weight.dtype == np.float32 and layer.cpu() is layer
+    with pytest.raises(TypeError, match=r"Linear\.cuda: gradsight runs on NumPy, on the CPU; there is no GPU"):
+        layer.cuda()
