@@ -135,6 +135,8 @@ def test_pytorch_habits_with_optimizers_say_what_to_pass():
         SGD(parameters, lr=0.1)
     with pytest.raises(TypeError, match=r"pass model\.parameters\(\)"):
         nn.utils.clip_grad_norm_(model, 1.0)
+    with pytest.raises(TypeError, match=r"one parameter-group dict; pass a list of groups: SGD\(\[group\]"):
+        SGD({"params": model.parameters(), "lr": 0.1})
 
 
 # ----- load_state_dict and parameter vectors: validate, then mutate ----------------------------

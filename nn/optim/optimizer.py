@@ -234,7 +234,10 @@ def _parameter_list(optimizer: str, params) -> list:
     if callable(params) and getattr(params, "__name__", "") == "parameters":
         raise TypeError(f"{optimizer}: params is the method model.parameters itself; call it: "
                         f"{optimizer}(model.parameters(), ...)")
-    if not isinstance(params, Iterable) or isinstance(params, (str, bytes, dict)):
+    if isinstance(params, dict):
+        raise TypeError(f"{optimizer}: params is one parameter-group dict; pass a list of groups: "
+                        f"{optimizer}([group], ...)")
+    if not isinstance(params, Iterable) or isinstance(params, (str, bytes)):
         raise TypeError(f"{optimizer}: params must be an iterable of Tensors or of parameter-group dicts, "
                         f"got {type(params).__name__}")
     items = list(params)
