@@ -1,14 +1,14 @@
-"""What `Module.__call__` costs: a 50-layer model's forward through `model(x)` against the same
-layers' `forward` methods chained by hand (no __call__, no hooks, no error naming).
+"""What naming the failing module costs on the normal path: a 50-layer model's forward with
+`Module.__call__` as it is (a `try` around forward, so an exception can name the module's path)
+against the same `__call__` without the `try` (the code before error naming), and against the
+layers' `forward` methods chained by hand (no `__call__` at all).
 
-    .venv/bin/python benchmarks/bench_module_call.py [--repeats 200] [--batch 32]
+    .venv/bin/python benchmarks/bench_module_call.py [--rounds 15] [--repeats 100]
 
-Both rows run the same NumPy work; their difference is the price of calling each module through
-`__call__` (hook check, and the try/except that names a failing module's path, which costs
-nothing unless an exception is raised). Each row is the median of `--rounds` medians of
-`--repeats` forwards, the two interleaved so that load on a shared machine hits both alike. The
-last row times the call alone on an `Identity` module (best of `--rounds`), the steadiest figure
-for comparing two versions of `__call__`.
+All three run in one process, interleaved round by round, so load on a shared machine hits them
+alike; each row is the best (minimum) over the rounds of the median of `--repeats` forwards, the
+figure least disturbed by other processes. The last rows time the call alone on an `Identity`
+module (best of the rounds of 100,000 calls).
 """
 from __future__ import annotations
 
@@ -30,6 +30,14 @@ import autograd as ag  # noqa: E402
 import nn  # noqa: E402
 
 DEPTH, WIDTH = 50, 16
+WITH_TRY = nn.Module.__call__
+
+
+def call_without_try(self, *args, **kwargs):
+    """Module.__call__ as it was before exceptions named the module (no try)."""
+    if self._forward_pre_hooks or self._forward_hooks:
+        return self._call_with_hooks(args, kwargs)
+    return self.forward(*args, **kwargs)
 
 
 def build() -> nn.Sequential:
@@ -59,32 +67,32 @@ def median_time(run, repeats: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeats", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--batch", type=int, default=32)
     args = parser.parse_args()
     model = build()
+    identity = nn.Identity()
     x = ag.tensor(np.random.default_rng(0).standard_normal((args.batch, WIDTH)).astype(np.float32))
     np.testing.assert_allclose(model(x).data, by_hand(model, x).data)  # the same work, or the comparison is void
-    rows = {"model(x) (through __call__)": [], "layer.forward chained by hand": []}
-    runs = {"model(x) (through __call__)": lambda: model(x), "layer.forward chained by hand": lambda: by_hand(model, x)}
-    for run in runs.values():
-        median_time(run, 20)  # warm-up
+    variants = {"__call__ (try around forward)": WITH_TRY, "__call__ without the try": call_without_try}
+    forwards = {name: [] for name in [*variants, "forward methods chained by hand"]}
+    calls = {name: [] for name in variants}
+    count = 100_000
     for _ in range(args.rounds):
-        for name, run in runs.items():
-            rows[name].append(median_time(run, args.repeats))
-    print(f"{DEPTH} x (Linear {WIDTH}, Tanh), batch {args.batch}, forward with grad recording:")
-    results = {name: statistics.median(values) for name, values in rows.items()}
-    for name, seconds in results.items():
-        print(f"  {name:32s} {seconds * 1e6:8.1f} µs")
-    called, direct = results.values()
-    per_call = (called - direct) / (2 * DEPTH + 1)
-    print(f"  __call__ overhead: {(called - direct) * 1e6:.1f} µs per forward, {per_call * 1e9:.0f} ns per module call")
-    # the call alone, on a module whose forward does nothing: the minimum over rounds is robust to load
-    identity = nn.Identity()
-    calls = 100_000
-    best = min(timeit.repeat(lambda: identity(x), number=calls, repeat=args.rounds))
-    print(f"  Identity()(x), the call alone:   {best / calls * 1e9:8.0f} ns (best of {args.rounds} x {calls:,})")
+        for name, call in variants.items():
+            nn.Module.__call__ = call
+            forwards[name].append(median_time(lambda: model(x), args.repeats))
+            calls[name].append(min(timeit.repeat(lambda: identity(x), number=count, repeat=1)) / count)
+        forwards["forward methods chained by hand"].append(median_time(lambda: by_hand(model, x), args.repeats))
+    nn.Module.__call__ = WITH_TRY
+    print(f"{DEPTH} x (Linear {WIDTH}, Tanh), batch {args.batch}, forward with grad recording "
+          f"(best of {args.rounds} rounds):")
+    for name, values in forwards.items():
+        print(f"  {name:34s} {min(values) * 1e6:8.1f} µs")
+    print(f"Identity()(x), the call alone (best of {args.rounds} rounds of {count:,}):")
+    for name, values in calls.items():
+        print(f"  {name:34s} {min(values) * 1e9:8.0f} ns")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ def write_npz_atomically(path: str | os.PathLike, arrays: dict[str, np.ndarray])
     """Save `arrays` as an uncompressed .npz at `path`: all of it, or (on any failure) nothing."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"save: the directory {directory} does not exist, so {path} cannot be written "
+                                "(create it first: os.makedirs(directory, exist_ok=True))")
     prefix = f"{TEMPORARY_PREFIX}{os.path.basename(path)}-"
     remove_stale_temporaries(directory, prefix)
     descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".npz")

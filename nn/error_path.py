@@ -39,6 +39,8 @@ def name_module_in_error(error: Exception, module) -> None:
         error.args = (f"{where}: {original}",)
         return
     # messages NumPy or a custom __str__ builds from several arguments: a note instead
+    if not hasattr(error, "add_note"):
+        return  # Python 3.10 has no notes; the traceback still lists the modules' forward calls
     notes = getattr(error, "__notes__", [])
     previous = getattr(error, _NOTE, None)
     if previous in notes:

@@ -275,6 +275,23 @@ class Module:
                 tensor.grad = None
         return self
 
+    def double(self) -> Module:
+        """PyTorch's name for `to(np.float64)`."""
+        return self.to(np.float64)
+
+    def float(self) -> Module:
+        """PyTorch's name for `to(np.float32)`."""
+        return self.to(np.float32)
+
+    def cpu(self) -> Module:
+        """Returns self: gradsight computes with NumPy, always on the CPU."""
+        return self
+
+    def cuda(self, device=None) -> Module:
+        """No GPU here: raises TypeError saying so (rather than an AttributeError)."""
+        raise TypeError(f"{type(self).__name__}.cuda: gradsight runs on NumPy, on the CPU; there is no GPU to "
+                        "move to (drop .cuda())")
+
     # ----- state ------------------------------------------------------------------------
     def _state_tensors(self) -> OrderedDict[str, Tensor]:
         """Name -> Tensor for everything in the state dict, in PyTorch's order."""

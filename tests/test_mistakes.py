@@ -43,9 +43,13 @@ def parse(text: str) -> tuple[list[Example], list[str]]:
             section = line[3:].strip()
         elif line.startswith("### "):
             title = line[4:].strip()
-        elif line.strip() == "```python" and line.startswith("```"):
+        elif line.rstrip() == "```python":
             start = i + 1
-            code, i = _block(lines, start)
+            try:
+                code, i = _block(lines, start)
+            except ValueError as error:
+                errors.append(str(error))
+                break
             j = i + 1
             while j < len(lines) and not lines[j].strip():
                 j += 1
@@ -55,7 +59,11 @@ def parse(text: str) -> tuple[list[Example], list[str]]:
             elif j >= len(lines) or lines[j] != "```text":
                 errors.append(f"line {start + 1} ({title}): the python block is not followed by a ```text block")
             else:
-                expected, i = _block(lines, j + 1)
+                try:
+                    expected, i = _block(lines, j + 1)
+                except ValueError as error:
+                    errors.append(str(error))
+                    break
                 examples.append(Example(section, title, start + 1, match.group(1), "\n".join(code),
                                         "\n".join(expected).strip()))
         i += 1
@@ -63,10 +71,15 @@ def parse(text: str) -> tuple[list[Example], list[str]]:
 
 
 def _block(lines: list[str], start: int) -> tuple[list[str], int]:
-    """The lines of a fenced block starting at `start`, and the index of its closing fence."""
+    """The lines of a fenced block starting at `start`, and the index of its closing fence; a block
+    that reaches a heading (or the end of the page) was never closed."""
     end = start
     while end < len(lines) and lines[end] != "```":
+        if lines[end].startswith(("## ", "### ")):
+            raise ValueError(f"line {start}: a fenced block is not closed before the heading {lines[end]!r}")
         end += 1
+    if end == len(lines):
+        raise ValueError(f"line {start}: a fenced block is not closed before the end of the page")
     return lines[start:end], end
 
 
@@ -90,6 +103,9 @@ def test_the_parser_catches_a_malformed_entry():
             "### b\n```python\n# raises ValueError\nraise ValueError\n```\n")  # no text block
     examples, errors = parse(page)
     assert examples == [] and len(errors) == 2
+    unclosed = "## S\n### a\n```python\n# raises ValueError\nraise ValueError\n```\n```text\nmessage\n### b\n"
+    examples, errors = parse(unclosed)
+    assert examples == [] and errors == ["line 7: a fenced block is not closed before the heading '### b'"]
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[example.id for example in EXAMPLES])

@@ -3,6 +3,7 @@ optimizer steps and load_state_dict check everything before they change anything
 attributes cannot be silently unregistered, regression losses refuse shapes that would broadcast,
 containers and optimizers say what to pass, and an error inside a model names the module's path."""
 import copy
+import sys
 
 import numpy as np
 import pytest
@@ -134,6 +135,8 @@ def test_pytorch_habits_with_optimizers_say_what_to_pass():
         SGD(parameters, lr=0.1)
     with pytest.raises(TypeError, match=r"pass model\.parameters\(\)"):
         nn.utils.clip_grad_norm_(model, 1.0)
+    with pytest.raises(TypeError, match=r"one parameter-group dict; pass a list of groups: SGD\(\[group\]"):
+        SGD({"params": model.parameters(), "lr": 0.1})
 
 
 # ----- load_state_dict and parameter vectors: validate, then mutate ----------------------------
@@ -287,6 +290,7 @@ def test_an_error_raised_by_the_called_module_itself_is_left_as_it_is():
         nn.Linear(4, 8)(autograd.tensor(np.ones((2, 5))))
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="exception notes (add_note) are new in Python 3.11")
 def test_the_module_path_keeps_the_exception_type_and_reaches_hooks_and_unusual_exceptions():
     class Lookup(nn.Module):
         def forward(self, x):
@@ -346,3 +350,39 @@ def test_adam_betas_must_be_a_pair():
 def test_load_state_dict_of_a_path_points_to_load():
     with pytest.raises(TypeError, match=r"not a path; to read a checkpoint file: model\.load\('model\.npz'\)"):
         nn.Linear(2, 2).load_state_dict("model.npz")
+
+
+# ----- clipping and schedules refuse settings that would silently do the wrong thing ---------------
+def test_negative_clipping_bounds_are_refused_before_any_gradient_changes():
+    p = nn.Parameter(np.ones(3))
+    p.grad = autograd.tensor(np.array([1.0, -2.0, 3.0]))
+    with pytest.raises(ValueError, match="max_norm must be a number >= 0, got -1.0 .*flip every gradient"):
+        nn.utils.clip_grad_norm_([p], -1.0)
+    with pytest.raises(ValueError, match="clip_value must be a number >= 0, got -1.0"):
+        nn.utils.clip_grad_value_([p], -1.0)
+    np.testing.assert_array_equal(p.grad.data, [1.0, -2.0, 3.0])
+
+
+@pytest.mark.parametrize("make", [
+    lambda optimizer: nn.optim.lr_scheduler.StepLR(optimizer, step_size=0),
+    lambda optimizer: nn.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=0),
+    lambda optimizer: nn.optim.lr_scheduler.ExponentialLR(optimizer, gamma=-0.5),
+], ids=["StepLR step_size=0", "CosineAnnealingLR T_max=0", "ExponentialLR gamma<0"])
+def test_schedules_refuse_settings_that_fail_or_go_negative_later(make):
+    optimizer = SGD(two_layer_model().parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="step_size must be a positive|T_max must be a positive|invalid gamma"):
+        make(optimizer)
+    assert optimizer.param_groups[0]["lr"] == 0.1 and "initial_lr" not in optimizer.param_groups[0]
+
+
+def test_saving_into_a_missing_directory_names_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"the directory .*missing does not exist.*os\.makedirs"):
+        nn.Linear(2, 2).save(tmp_path / "missing" / "model.npz")
+
+
+def test_pytorch_dtype_and_device_methods():
+    layer = nn.Linear(2, 2)
+    assert layer.double() is layer and layer.weight.dtype == np.float64
+    assert layer.float().weight.dtype == np.float32 and layer.cpu() is layer
+    with pytest.raises(TypeError, match=r"Linear\.cuda: gradsight runs on NumPy, on the CPU; there is no GPU"):
+        layer.cuda()

@@ -19,6 +19,11 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     """Rescale gradients so their joint `norm_type`-norm is at most `max_norm` (as torch does:
     every gradient is multiplied by min(1, max_norm / (norm + 1e-6))). Returns the norm before
     clipping, as a 0-d Tensor."""
+    if not (isinstance(max_norm, (int, float, np.floating, np.integer)) and max_norm >= 0):
+        raise ValueError(f"clip_grad_norm_: max_norm must be a number >= 0, got {max_norm!r} "
+                         "(a negative one would flip every gradient)")
+    if not float(norm_type) > 0:
+        raise ValueError(f"clip_grad_norm_: norm_type must be > 0 (or inf), got {norm_type!r}")
     grads = _gradients(parameters)
     norm_type = float(norm_type)
     if not grads:
@@ -43,5 +48,8 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
 
 def clip_grad_value_(parameters, clip_value: float) -> None:
     """Clamp every gradient element to [-clip_value, clip_value]."""
+    if not (isinstance(clip_value, (int, float, np.floating, np.integer)) and clip_value >= 0):
+        raise ValueError(f"clip_grad_value_: clip_value must be a number >= 0, got {clip_value!r} "
+                         "(a negative one would set every gradient to -clip_value)")
     for g in _gradients(parameters):
         g.data = np.clip(g.data, -clip_value, clip_value)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
-from .optimizer import Optimizer
+import numpy as np
+
+from .optimizer import Optimizer, check_non_negative
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR"]
 
@@ -56,10 +58,18 @@ class LRScheduler:
         self.__dict__.update(state_dict)
 
 
+def _check_period(scheduler: str, name: str, value) -> None:
+    """A number of epochs must be a positive integer (0 would divide by zero at a later step)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{scheduler}: {name} must be a positive number of epochs, got {value!r}")
+
+
 class StepLR(LRScheduler):
     """Multiply the rate by `gamma` every `step_size` epochs."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
+        _check_period("StepLR", "step_size", step_size)
+        check_non_negative("StepLR", gamma=gamma)
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -73,6 +83,7 @@ class ExponentialLR(LRScheduler):
     """Multiply the rate by `gamma` every epoch."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1):
+        check_non_negative("ExponentialLR", gamma=gamma)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -87,6 +98,8 @@ class CosineAnnealingLR(LRScheduler):
     (eta_min + (base − eta_min)(1 + cos(π·t/T_max))/2), computed recursively as PyTorch does."""
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1):  # noqa: N803
+        _check_period("CosineAnnealingLR", "T_max", T_max)
+        check_non_negative("CosineAnnealingLR", eta_min=eta_min)
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
 

@@ -37,8 +37,12 @@ class Optimizer:
             raise TypeError(f"{name}: a parameter group is a dict with a 'params' entry, got {param_group!r:.80}")
         group = dict(param_group)
         params = group["params"]
-        params = [params] if isinstance(params, Tensor) else list(params) if isinstance(
-            params, (list, tuple)) else _parameter_list(name, params)
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (list, tuple)):
+            params = list(params)  # an empty group is allowed, as in PyTorch
+        else:
+            params = _parameter_list(name, params)
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{type(self).__name__} can only optimize Tensors, got {type(p).__name__}")
@@ -234,7 +238,10 @@ def _parameter_list(optimizer: str, params) -> list:
     if callable(params) and getattr(params, "__name__", "") == "parameters":
         raise TypeError(f"{optimizer}: params is the method model.parameters itself; call it: "
                         f"{optimizer}(model.parameters(), ...)")
-    if not isinstance(params, Iterable) or isinstance(params, (str, bytes, dict)):
+    if isinstance(params, dict):
+        raise TypeError(f"{optimizer}: params is one parameter-group dict; pass a list of groups: "
+                        f"{optimizer}([group], ...)")
+    if not isinstance(params, Iterable) or isinstance(params, (str, bytes)):
         raise TypeError(f"{optimizer}: params must be an iterable of Tensors or of parameter-group dicts, "
                         f"got {type(params).__name__}")
     items = list(params)
