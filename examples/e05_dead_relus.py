@@ -22,8 +22,8 @@ LECTURE = Lecture(
     source="Deep-learning lectures, on activation functions: dying ReLUs (cited by topic)",
     look_at={
         "layer_view_after_huge_step": (
-            "Purple borders mark layers with dead units right after the huge step; grey dotted boxes get "
-            "no gradient at all (exactly zero)."
+            "Right after the huge step a purple border marks each layer where most ReLU units are dead; "
+            "'dead N%' in a box is the share of its units that output 0 on every example."
         ),
         "monitor_dead_fraction": (
             "The dead fraction of each layer over training: it jumps at the huge step and, for ReLU, "

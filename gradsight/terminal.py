@@ -9,18 +9,22 @@ MIN_COLUMN = 8  # a column is never squeezed below this many characters
 
 
 def terminal_width() -> int | None:
-    """`COLUMNS` when set, else the width of the terminal on stdout; None when output goes to a pipe
-    or file (logs keep one line per row, whole, for grep)."""
+    """The terminal's width when stdout is a terminal (`COLUMNS` when set, else the terminal's own);
+    None when output goes to a pipe or file, whatever `COLUMNS` says (test runners and make export
+    it): logs keep one whole line per row, for grep."""
+    stream = sys.__stdout__
+    try:
+        if stream is None or not stream.isatty():
+            return None
+    except ValueError:  # a closed stream
+        return None
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
-    stream = sys.__stdout__
     try:
-        if stream is not None and stream.isatty():
-            return os.get_terminal_size(stream.fileno()).columns
+        return os.get_terminal_size(stream.fileno()).columns
     except (OSError, ValueError):
-        pass
-    return None
+        return None
 
 
 def fit_widths(widths: list[int], limit: int, gap: int = 2) -> list[int]:

@@ -2,12 +2,22 @@
 output that fits the terminal's width."""
 from __future__ import annotations
 
+import io
+import sys
+
 import pytest
 
 from gradsight import __version__
 from gradsight.claims import format_table
-from gradsight.cli import main
+from gradsight.cli import experiment_list, main
 from gradsight.terminal import fit_line, terminal_width
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 def test_no_arguments_prints_help(capsys):
@@ -30,13 +40,13 @@ def test_tour_help_lists_the_experiments(capsys):
     assert "Vanishing gradients in a deep sigmoid network" in out and "--list" in out
 
 
-def test_tour_list_names_numbers_and_claims_and_fits_the_width(capsys, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "72")
+def test_tour_list_names_numbers_and_claims_and_fits_the_width(capsys):
     assert main(["tour", "--list"]) == 0
     out = capsys.readouterr().out
     assert " 3  e03_vanishing_gradients: Vanishing gradients" in out
     assert "claim: The sigmoid's derivative is at most 1/4" in out and "source:" in out
-    assert max(len(line) for line in out.splitlines()) <= 72
+    narrow = experiment_list(width=72)
+    assert max(len(line) for line in narrow.splitlines()) <= 72 < max(len(line) for line in out.splitlines())
 
 
 def test_tables_wrap_to_the_terminal_and_stay_whole_in_pipes(monkeypatch):
@@ -44,6 +54,8 @@ def test_tables_wrap_to_the_terminal_and_stay_whole_in_pipes(monkeypatch):
              "factor per layer 0.240; first hidden layer 2.6e-06 x the last", "holds"]]
     header = ["#", "claim", "measured", "verdict"]
     monkeypatch.setenv("COLUMNS", "80")
+    assert terminal_width() is None  # a pipe (pytest captures stdout): COLUMNS alone does not wrap logs
+    monkeypatch.setattr(sys, "__stdout__", Terminal())
     assert terminal_width() == 80
     wrapped = format_table(rows, header).splitlines()
     assert max(len(line) for line in wrapped) <= 80 and len(wrapped) > 4
@@ -54,9 +66,6 @@ def test_tables_wrap_to_the_terminal_and_stay_whole_in_pipes(monkeypatch):
 
 
 def test_training_progress_only_in_a_terminal(monkeypatch):
-    import io
-    import sys
-
     from gradsight.cli import show_training_progress
     from gradsight.tour import examples_dir
 
@@ -66,10 +75,6 @@ def test_training_progress_only_in_a_terminal(monkeypatch):
     monkeypatch.setattr(_common, "SHOW_PROGRESS", False)
     show_training_progress(examples_dir())
     assert _common.SHOW_PROGRESS is False
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     monkeypatch.setattr(sys, "stderr", Terminal())
     show_training_progress(examples_dir())
