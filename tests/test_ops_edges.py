@@ -152,6 +152,10 @@ def test_no_numpy_call_silently_drops_the_graph():
         np.cumsum(t)
     with pytest.raises(TypeError, match=r"np\.exp2 on a Tensor has no gradsight op"):
         np.exp2(t)
+    with pytest.raises(TypeError, match=r"np\.linalg\.norm has no gradsight op"):
+        np.linalg.norm(t)
+    with pytest.raises(TypeError, match=r"np\.unique has no gradsight op"):
+        np.unique(t)
     with pytest.raises(TypeError, match=r"out="):
         np.add(A, t, out=np.empty_like(A))
     with pytest.raises(TypeError, match=r"np\.sum on a Tensor: the option\(s\) out"):
@@ -161,6 +165,8 @@ def test_no_numpy_call_silently_drops_the_graph():
 def test_numpy_queries_and_explicit_conversion_still_see_the_data():
     t = leaf(A)
     assert np.shape(t) == (2, 3) and np.allclose(t, A) and np.asarray(t) is t.data
+    infinite = np.isinf(ag.tensor([1.0, np.inf]))
+    assert isinstance(infinite, ag.Tensor) and infinite.tolist() == [False, True]
 
 
 # ----- PyTorch's edge cases ----------------------------------------------------------------------
