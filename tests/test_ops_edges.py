@@ -278,3 +278,14 @@ def test_empty_and_0d_inputs_work_at_every_order(op, shape):
     (first,) = ag.grad(ag.sum(out * out), [x], create_graph=True)
     (second,) = ag.grad(ag.sum(first), [x])
     assert first.shape == shape and second.shape == shape
+
+
+def test_clip_with_one_infinite_tensor_bound_as_torchs_clamp_min_and_clamp_max():
+    x, lo = leaf([1.0, 5.0]), leaf([INF, 2.0])
+    gx, glo = ag.grad(ag.sum(ag.clip(x, lo, None)), [x, lo])
+    np.testing.assert_array_equal(gx.data, [0, 1])
+    np.testing.assert_array_equal(glo.data, [1, 0])  # x < lo, with no upper bound to compare lo with
+    x, hi = leaf([1.0, 5.0]), leaf([-INF, 2.0])
+    gx, ghi = ag.grad(ag.sum(ag.clip(x, None, hi)), [x, hi])
+    np.testing.assert_array_equal(gx.data, [0, 0])
+    np.testing.assert_array_equal(ghi.data, [1, 1])

@@ -209,8 +209,11 @@ def _tensor_split(x, indices_or_sections, dim=0):
         size, sections = x.shape[dim], indices_or_sections
         sizes = [size // sections + (1 if i < size % sections else 0) for i in range(sections)]
         return tuple(ag.split(x, list(np.cumsum(sizes)[:-1]), axis=dim))
-    indices = indices_or_sections.data.tolist() if isinstance(indices_or_sections, ag.Tensor) else indices_or_sections
-    return tuple(ag.split(x, list(indices), axis=dim))
+    if isinstance(indices_or_sections, ag.Tensor):
+        indices_or_sections = indices_or_sections.data.tolist()
+        if isinstance(indices_or_sections, int):  # a 0-d tensor: a number of sections
+            return _tensor_split(x, indices_or_sections, dim)
+    return tuple(ag.split(x, list(indices_or_sections), axis=dim))
 
 
 def _side_split(axis):
@@ -247,6 +250,7 @@ def _flip(x, dims):
 
 def _narrow(x, dim, start, length):
     start = int(start.item()) if isinstance(start, ag.Tensor) else start
+    start %= max(x.shape[dim], 1)  # torch counts a negative start from the end
     index = [slice(None)] * x.ndim
     index[dim] = slice(start, start + length)
     return ag.getitem(x, tuple(index))
@@ -288,6 +292,8 @@ def _nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean", *
 
 def _batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
                 eps=1e-5):
+    if input.ndim not in (2, 3):
+        raise UnsupportedOption(f"batch_norm of a {input.ndim}-d input (gradsight: (N, C) and (N, C, L))")
     return F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
@@ -346,7 +352,7 @@ ADAPTERS = {
     "sign": lambda x: _no_nan("sign", x) or ag.sign(x), "isnan": ag.isnan, "eq": ag.equal, "lt": ag.less,
     "logical_and": ag.logical_and,
     "T": lambda x: ag.transpose(x), "mT": lambda x: ag.swapaxes(x, -1, -2),
-    "__getitem__": _index, "rsub": lambda x, y, alpha=None: ag.sub(y * (alpha or 1), x),
+    "__getitem__": _index, "rsub": lambda x, y, alpha=None: ag.sub(y, x if alpha is None else x * alpha),
     "__rsub__": lambda x, y: ag.sub(y, x), "bmm": ag.matmul, "chunk": _chunk,
     "clamp_min": lambda x, lo: ag.clip(x, lo, None), "clamp_max": lambda x, hi: ag.clip(x, None, hi),
     "expand_as": lambda x, other: ag.broadcast_to(x, other.shape),
@@ -439,6 +445,9 @@ def run_sample(name: str, op, sample, rng, marked: bool = True) -> tuple[str, st
         t_out = _outputs(op.op(t_input, *t_args, **t_kwargs))
     except Exception as error:  # torch refuses the sample itself (an error-input case)
         return "torch refuses", f"{type(error).__name__}"
+    if any(o is NotImplemented for o in t_out):
+        return "torch refuses", "NotImplemented"
+    t_out = [o if isinstance(o, torch.Tensor) else torch.as_tensor(o) for o in t_out]
     try:
         g_out = _outputs(ADAPTERS[name](g_input, *g_args, **g_kwargs))
     except NumpySemantics as reason:
@@ -486,7 +495,10 @@ def _compare_gradients(t_out, g_out, differentiable, torch_leaves, gs_leaves, rn
     t_inner = t_inner + sum((leaf * 0).sum() for leaf in torch_leaves)
     g_inner = sum((g * w).sum() for g, w in zip(g_first, weights))
     g_inner = g_inner + sum((leaf * 0).sum() for leaf in gs_leaves)
-    t_second = torch.autograd.grad(t_inner, torch_leaves, allow_unused=True)
+    try:
+        t_second = torch.autograd.grad(t_inner, torch_leaves, allow_unused=True)
+    except RuntimeError as error:  # torch has no second derivative of this op (multi_margin_loss)
+        return "torch refuses", f"{type(error).__name__}"
     g_second = ag.grad(g_inner, gs_leaves)
     for got, want, leaf in zip(g_second, t_second, torch_leaves):
         want = np.zeros(tuple(leaf.shape)) if want is None else want.detach().numpy()

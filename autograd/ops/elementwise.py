@@ -290,12 +290,13 @@ class Clip(Function):
     """min(max(x, lo), hi), differentiable in x and in array bounds, with PyTorch's clamp conventions."""
 
     @staticmethod
-    def forward(ctx, x, lo, hi):
-        # the gradient passes to x where lo <= x <= hi, bounds included; to lo where x < lo < hi; to hi
-        # where x > hi or hi < lo (then the result is hi): PyTorch's clamp with tensor bounds
+    def forward(ctx, x, lo, hi, lower=True, upper=True):
+        # the gradient passes to x where lo <= x <= hi, bounds included; to lo where x < lo (and lo < hi
+        # when there is an upper bound); to hi where x > hi (or hi < lo: the result is then hi), as
+        # PyTorch's clamp, clamp_min and clamp_max. `lower`/`upper`: whether lo/hi were given (else ±Inf)
         ctx.inside = (x >= lo) & (x <= hi)
-        ctx.below = (x < lo) & (lo < hi)
-        ctx.above = (x > hi) | (hi < lo)
+        ctx.below = (x < lo) & (lo < hi) if upper else x < lo
+        ctx.above = (x > hi) | (hi < lo) if lower else x > hi
         return np.minimum(np.maximum(x, lo), hi)  # not np.clip: it keeps x's NaN only in some versions
 
     @staticmethod
