@@ -89,6 +89,12 @@ def _squeeze(a, axis=None):
     return ops.squeeze(a, axis)
 
 
+def _reshape(a, shape, order, newshape):
+    if order != "C":
+        raise TypeError(f"np.reshape with order={order!r} has no gradsight op; only C order (the default)")
+    return ops.reshape(a, shape if newshape is None else newshape)
+
+
 def _index_of(op):
     def call(a, axis=None, out=None, keepdims=False):
         _refuse_options(op.__name__, out=out)
@@ -103,7 +109,7 @@ FUNCTION_OPS = {
     np.amin: _extremum(ops.min), np.argmax: _index_of(ops.argmax), np.argmin: _index_of(ops.argmin),
     np.concatenate: _join(ops.concatenate), np.stack: _join(ops.stack),
     np.dot: _dot, np.where: _where, np.clip: _clip, np.pad: _pad, np.squeeze: _squeeze,
-    np.reshape: lambda a, shape=None, **kw: ops.reshape(a, kw.get("newshape", shape)),
+    np.reshape: lambda a, shape=None, order="C", newshape=None, copy=None: _reshape(a, shape, order, newshape),
     np.transpose: lambda a, axes=None: ops.transpose(a, axes),
     np.swapaxes: ops.swapaxes, np.expand_dims: ops.expand_dims, np.broadcast_to: ops.broadcast_to,
     np.split: ops.split, np.einsum: ops.einsum,

@@ -122,6 +122,12 @@ NUMPY_CALLS = [  # (NumPy call on Tensors, the same with gradsight's ops, inputs
     (lambda x: np.expand_dims(x, 0), lambda x: ag.expand_dims(x, 0), [A]),
     (lambda x: np.pad(x, 1), lambda x: ag.pad(x, 1), [A]),
     (lambda x: np.einsum("ij,ij->i", x, x), lambda x: ag.einsum("ij,ij->i", x, x), [A]),
+    (lambda x: np.swapaxes(x, 0, 1), lambda x: ag.swapaxes(x, 0, 1), [A]),
+    (lambda x: np.broadcast_to(x, (4, 2, 3)), lambda x: ag.broadcast_to(x, (4, 2, 3)), [A]),
+    (lambda x: np.squeeze(x[None]), lambda x: ag.squeeze(x[None]), [A]),
+    (lambda x: np.amax(x, axis=0), lambda x: ag.max(x, 0), [A]), (np.amin, ag.min, [A]),
+    (lambda x: np.split(x, 3, axis=1)[1], lambda x: ag.split(x, 3, axis=1)[1], [A]),
+    (lambda x: np.positive(x) * 2, lambda x: x * 2, [A]),
 ]
 
 

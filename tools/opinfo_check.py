@@ -418,8 +418,8 @@ def samples_of(op) -> tuple[list, bool]:
 
 
 def run_sample(name: str, op, sample, rng, marked: bool = True) -> tuple[str, str]:
-    """('agree' | 'numpy semantics' | 'documented' | 'forward' | 'first order' | 'second order' | 'error'
-    | 'torch refuses', detail)."""
+    """('agree' | 'agree, torch has no 2nd order' | 'numpy semantics' | 'documented' | 'unsupported option'
+    | 'forward' | 'first order' | 'second order' | 'error' | 'torch refuses', detail)."""
     torch_leaves, gs_leaves = [], []
 
     def is_leaf(t) -> bool:  # the sample's own choice (not running stats, not labels) where it made one
@@ -498,7 +498,7 @@ def _compare_gradients(t_out, g_out, differentiable, torch_leaves, gs_leaves, rn
     try:
         t_second = torch.autograd.grad(t_inner, torch_leaves, allow_unused=True)
     except RuntimeError as error:  # torch has no second derivative of this op (multi_margin_loss)
-        return "torch refuses", f"{type(error).__name__}"
+        return "agree, torch has no 2nd order", f"{type(error).__name__}"
     g_second = ag.grad(g_inner, gs_leaves)
     for got, want, leaf in zip(g_second, t_second, torch_leaves):
         want = np.zeros(tuple(leaf.shape)) if want is None else want.detach().numpy()
@@ -531,8 +531,8 @@ def main(argv=None) -> int:
             if status in ("forward", "first order", "second order", "error"):
                 failures.append((name, status, detail, sample))
         rows.append((name, counts))
-    columns = ("agree", "forward", "first order", "second order", "error", "numpy semantics", "documented",
-               "unsupported option", "torch refuses")
+    columns = ("agree", "agree, torch has no 2nd order", "forward", "first order", "second order", "error",
+               "numpy semantics", "documented", "unsupported option", "torch refuses")
     width = max(len(name) for name, _ in rows) + 2 if rows else 4
     print(f"{'op':{width}s}" + "".join(f"{c:>{len(c) + 2}s}" for c in columns))
     for name, counts in rows:
@@ -540,7 +540,8 @@ def main(argv=None) -> int:
     totals = {c: sum(counts.get(c, 0) for _, counts in rows) for c in columns}
     bad_ops = sorted({name for name, *_ in failures})
     run = sum(totals.values()) - totals["numpy semantics"] - totals["torch refuses"] - totals["unsupported option"]
-    print(f"\nsummary: {len(rows)} ops, {run} samples run, {totals['agree']} agree, "
+    print(f"\nsummary: {len(rows)} ops, {run} samples run, {totals['agree']} agree "
+          f"(+{totals['agree, torch has no 2nd order']} at first order, torch having no second), "
           f"{len(failures)} disagree or raise (in {len(bad_ops)} ops: {', '.join(bad_ops) or 'none'}), "
           f"{totals['documented']} documented differences (docs/subgradients.md), "
           f"{totals['numpy semantics']} skipped for documented NumPy semantics, "
