@@ -26,6 +26,9 @@ UFUNC_OPS = {
     np.logical_not: ops.logical_not, np.isfinite: ops.isfinite, np.isnan: ops.isnan, np.sign: ops.sign,
 }
 
+# ufuncs whose result carries no gradient (bool): run on the data, returned as a Tensor like ag.isnan's
+BOOL_UFUNCS = {np.isinf, np.signbit}
+
 # ufunc.reduce(x, axis, ..., keepdims): the reduction of the same meaning
 REDUCE_OPS = {np.add: ops.sum, np.multiply: ops.prod, np.maximum: ops.max, np.minimum: ops.min}
 
@@ -86,6 +89,12 @@ def _squeeze(a, axis=None):
     return ops.squeeze(a, axis)
 
 
+def _reshape(a, shape, order, newshape):
+    if order != "C":
+        raise TypeError(f"np.reshape with order={order!r} has no gradsight op; only C order (the default)")
+    return ops.reshape(a, shape if newshape is None else newshape)
+
+
 def _index_of(op):
     def call(a, axis=None, out=None, keepdims=False):
         _refuse_options(op.__name__, out=out)
@@ -100,19 +109,20 @@ FUNCTION_OPS = {
     np.amin: _extremum(ops.min), np.argmax: _index_of(ops.argmax), np.argmin: _index_of(ops.argmin),
     np.concatenate: _join(ops.concatenate), np.stack: _join(ops.stack),
     np.dot: _dot, np.where: _where, np.clip: _clip, np.pad: _pad, np.squeeze: _squeeze,
-    np.reshape: lambda a, shape=None, **kw: ops.reshape(a, kw.get("newshape", shape)),
+    np.reshape: lambda a, shape=None, order="C", newshape=None, copy=None: _reshape(a, shape, order, newshape),
     np.transpose: lambda a, axes=None: ops.transpose(a, axes),
     np.swapaxes: ops.swapaxes, np.expand_dims: ops.expand_dims, np.broadcast_to: ops.broadcast_to,
-    np.split: ops.split, np.einsum: ops.einsum, np.matmul: ops.matmul,
+    np.split: ops.split, np.einsum: ops.einsum,
 }
 
-# functions that return no floating values derived from a Tensor: safe to run on the data
+# functions that return no floating values derived from a Tensor (or only save or print them):
+# safe to run on the data, nothing differentiable is lost
 ON_DATA = {
     np.shape, np.ndim, np.size, np.result_type, np.allclose, np.isclose, np.array_equal,
     np.array_equiv, np.count_nonzero, np.nonzero, np.flatnonzero, np.argwhere, np.any, np.all,
-    np.unique, np.isinf, np.isneginf, np.isposinf, np.iscomplexobj, np.isrealobj, np.may_share_memory,
-    np.shares_memory, np.argsort, np.searchsorted, np.array_repr, np.array_str, np.array2string,
-    np.save, np.savez, np.savez_compressed, np.savetxt, np.copyto,
+    np.isneginf, np.isposinf, np.iscomplexobj, np.isrealobj, np.may_share_memory, np.shares_memory,
+    np.argsort, np.searchsorted, np.array_repr, np.array_str, np.array2string, np.save, np.savez,
+    np.savez_compressed, np.savetxt,
 }
 
 
@@ -154,6 +164,10 @@ def array_ufunc(ufunc, method: str, *inputs, **kwargs):
     unsupported = sorted(k for k in kwargs if k != "out")
     if method == "__call__" and ufunc in UFUNC_OPS and not unsupported:
         return UFUNC_OPS[ufunc](*inputs)
+    if method == "__call__" and ufunc in BOOL_UFUNCS and not unsupported:
+        from .tensor import Tensor
+
+        return Tensor._make(np.asarray(ufunc(*_unwrap(inputs))), None)
     if method == "reduce" and ufunc in REDUCE_OPS:
         axis, keepdims = kwargs.get("axis", 0), kwargs.get("keepdims", False)
         _refuse_options(f"{ufunc.__name__}.reduce", dtype=kwargs.get("dtype"), initial=kwargs.get("initial"),

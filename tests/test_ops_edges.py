@@ -122,6 +122,12 @@ NUMPY_CALLS = [  # (NumPy call on Tensors, the same with gradsight's ops, inputs
     (lambda x: np.expand_dims(x, 0), lambda x: ag.expand_dims(x, 0), [A]),
     (lambda x: np.pad(x, 1), lambda x: ag.pad(x, 1), [A]),
     (lambda x: np.einsum("ij,ij->i", x, x), lambda x: ag.einsum("ij,ij->i", x, x), [A]),
+    (lambda x: np.swapaxes(x, 0, 1), lambda x: ag.swapaxes(x, 0, 1), [A]),
+    (lambda x: np.broadcast_to(x, (4, 2, 3)), lambda x: ag.broadcast_to(x, (4, 2, 3)), [A]),
+    (lambda x: np.squeeze(x[None]), lambda x: ag.squeeze(x[None]), [A]),
+    (lambda x: np.amax(x, axis=0), lambda x: ag.max(x, 0), [A]), (np.amin, ag.min, [A]),
+    (lambda x: np.split(x, 3, axis=1)[1], lambda x: ag.split(x, 3, axis=1)[1], [A]),
+    (lambda x: np.positive(x) * 2, lambda x: x * 2, [A]),
 ]
 
 
@@ -152,6 +158,10 @@ def test_no_numpy_call_silently_drops_the_graph():
         np.cumsum(t)
     with pytest.raises(TypeError, match=r"np\.exp2 on a Tensor has no gradsight op"):
         np.exp2(t)
+    with pytest.raises(TypeError, match=r"np\.linalg\.norm has no gradsight op"):
+        np.linalg.norm(t)
+    with pytest.raises(TypeError, match=r"np\.unique has no gradsight op"):
+        np.unique(t)
     with pytest.raises(TypeError, match=r"out="):
         np.add(A, t, out=np.empty_like(A))
     with pytest.raises(TypeError, match=r"np\.sum on a Tensor: the option\(s\) out"):
@@ -161,6 +171,8 @@ def test_no_numpy_call_silently_drops_the_graph():
 def test_numpy_queries_and_explicit_conversion_still_see_the_data():
     t = leaf(A)
     assert np.shape(t) == (2, 3) and np.allclose(t, A) and np.asarray(t) is t.data
+    infinite = np.isinf(ag.tensor([1.0, np.inf]))
+    assert isinstance(infinite, ag.Tensor) and infinite.tolist() == [False, True]
 
 
 # ----- PyTorch's edge cases ----------------------------------------------------------------------
@@ -272,3 +284,14 @@ def test_empty_and_0d_inputs_work_at_every_order(op, shape):
     (first,) = ag.grad(ag.sum(out * out), [x], create_graph=True)
     (second,) = ag.grad(ag.sum(first), [x])
     assert first.shape == shape and second.shape == shape
+
+
+def test_clip_with_one_infinite_tensor_bound_as_torchs_clamp_min_and_clamp_max():
+    x, lo = leaf([1.0, 5.0]), leaf([INF, 2.0])
+    gx, glo = ag.grad(ag.sum(ag.clip(x, lo, None)), [x, lo])
+    np.testing.assert_array_equal(gx.data, [0, 1])
+    np.testing.assert_array_equal(glo.data, [1, 0])  # x < lo, with no upper bound to compare lo with
+    x, hi = leaf([1.0, 5.0]), leaf([-INF, 2.0])
+    gx, ghi = ag.grad(ag.sum(ag.clip(x, None, hi)), [x, hi])
+    np.testing.assert_array_equal(gx.data, [0, 0])
+    np.testing.assert_array_equal(ghi.data, [1, 1])

@@ -184,6 +184,127 @@ def _where(x, condition, other):
     return ag.where(condition, x, other)
 
 
+class UnsupportedOption(Exception):
+    """The sample uses an option gradsight's op does not have (counted, not run)."""
+
+
+def _without(name: str, **options) -> None:
+    used = sorted(k for k, v in options.items() if v is not None and v is not False and v != 0.0)
+    if used:
+        raise UnsupportedOption(f"{name}: {', '.join(used)}")
+
+
+def _index(x, index):
+    return ag.getitem(x, index)
+
+
+def _chunk(x, chunks, dim=0):
+    size = x.shape[dim]
+    step = -(-size // chunks) if chunks else size
+    return tuple(ag.split(x, list(range(step, size, step)) if step else [], axis=dim))
+
+
+def _tensor_split(x, indices_or_sections, dim=0):
+    if isinstance(indices_or_sections, int):  # sections of sizes differing by at most one (NumPy's array_split)
+        size, sections = x.shape[dim], indices_or_sections
+        sizes = [size // sections + (1 if i < size % sections else 0) for i in range(sections)]
+        return tuple(ag.split(x, list(np.cumsum(sizes)[:-1]), axis=dim))
+    if isinstance(indices_or_sections, ag.Tensor):
+        indices_or_sections = indices_or_sections.data.tolist()
+        if isinstance(indices_or_sections, int):  # a 0-d tensor: a number of sections
+            return _tensor_split(x, indices_or_sections, dim)
+    return tuple(ag.split(x, list(indices_or_sections), axis=dim))
+
+
+def _side_split(axis):
+    def call(x, indices_or_sections):
+        split_axis = 0 if (axis == 1 and x.ndim == 1) else axis
+        if isinstance(indices_or_sections, int):
+            return tuple(ag.split(x, indices_or_sections, axis=split_axis))
+        return tuple(ag.split(x, list(indices_or_sections), axis=split_axis))
+    return call
+
+
+def _movedim(x, source, destination):
+    source = [source] if isinstance(source, int) else list(source)
+    destination = [destination] if isinstance(destination, int) else list(destination)
+    if x.ndim == 0:
+        raise NumpySemantics("axis 0 of a 0-d tensor")
+    source = [s % x.ndim for s in source]
+    destination = [d % x.ndim for d in destination]
+    order = [a for a in range(x.ndim) if a not in source]
+    for d, s in sorted(zip(destination, source)):
+        order.insert(d, s)
+    return ag.transpose(x, tuple(order))
+
+
+def _flip(x, dims):
+    dims = [dims] if isinstance(dims, int) else dims
+    if x.ndim == 0:
+        raise NumpySemantics("axis 0 of a 0-d tensor") if dims else None
+    index = [slice(None)] * x.ndim
+    for d in dims:
+        index[d] = slice(None, None, -1)
+    return ag.getitem(x, tuple(index))
+
+
+def _narrow(x, dim, start, length):
+    start = int(start.item()) if isinstance(start, ag.Tensor) else start
+    start %= max(x.shape[dim], 1)  # torch counts a negative start from the end
+    index = [slice(None)] * x.ndim
+    index[dim] = slice(start, start + length)
+    return ag.getitem(x, tuple(index))
+
+
+def _select(x, dim, index):
+    where = [slice(None)] * x.ndim
+    where[dim] = index
+    return ag.getitem(x, tuple(where))
+
+
+def _index_select(x, dim, index):
+    if x.ndim == 0:
+        raise NumpySemantics("axis 0 of a 0-d tensor")
+    where = [slice(None)] * x.ndim
+    where[dim] = index.data
+    return ag.getitem(x, tuple(where))
+
+
+def _loss(op, *names):
+    """A loss taking (input, target, <names>..., reduction=); torch's deprecated size_average/reduce refused."""
+    def call(input, target, *args, reduction="mean", size_average=None, reduce=None, **options):
+        _without(op.__name__, size_average=size_average, reduce=reduce)
+        known = {k: options.pop(k) for k in list(options) if k in names}
+        _without(op.__name__, **options)
+        return op(input, target, *args, reduction=reduction, **known)
+    return call
+
+
+def _cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0, **options):
+    _without("cross_entropy", label_smoothing=label_smoothing, **options)
+    return F.cross_entropy(input, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
+
+
+def _nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean", **options):
+    _without("nll_loss", **options)
+    return F.nll_loss(input, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
+
+
+def _batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+                eps=1e-5):
+    if input.ndim not in (2, 3):
+        raise UnsupportedOption(f"batch_norm of a {input.ndim}-d input (gradsight: (N, C) and (N, C, L))")
+    return F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def _inner(a, b):
+    """torch.inner: the sum over the last axis of both (a product for a 0-d operand)."""
+    if a.ndim == 0 or b.ndim == 0:
+        return ag.mul(a, b)
+    letters_a, letters_b = "abcdefgh"[:a.ndim - 1], "mnopqrst"[:b.ndim - 1]
+    return ag.einsum(f"{letters_a}z,{letters_b}z->{letters_a}{letters_b}", a, b)
+
+
 def _values_only(op):
     """Ops returning (values, indices) in torch: compare the values."""
     def call(x, dim=None, keepdim=False):
@@ -230,6 +351,31 @@ ADAPTERS = {
     "nn.functional.pad.constant": _pad_constant,
     "sign": lambda x: _no_nan("sign", x) or ag.sign(x), "isnan": ag.isnan, "eq": ag.equal, "lt": ag.less,
     "logical_and": ag.logical_and,
+    "T": lambda x: ag.transpose(x), "mT": lambda x: ag.swapaxes(x, -1, -2),
+    "__getitem__": _index, "rsub": lambda x, y, alpha=None: ag.sub(y, x if alpha is None else x * alpha),
+    "__rsub__": lambda x, y: ag.sub(y, x), "bmm": ag.matmul, "chunk": _chunk,
+    "clamp_min": lambda x, lo: ag.clip(x, lo, None), "clamp_max": lambda x, hi: ag.clip(x, None, hi),
+    "expand_as": lambda x, other: ag.broadcast_to(x, other.shape),
+    "reshape_as": lambda x, other: ag.reshape(x, other.shape), "view_as": lambda x, other: ag.reshape(x, other.shape),
+    "view": lambda x, *shape: ag.reshape(x, shape[0] if len(shape) == 1 else shape),
+    "ravel": lambda x: ag.reshape(x, (-1,)), "flip": _flip,
+    "fliplr": lambda x: _flip(x, [1]), "flipud": lambda x: _flip(x, [0]),
+    "hsplit": _side_split(1), "vsplit": _side_split(0), "dsplit": _side_split(2),
+    "tensor_split": _tensor_split, "movedim": _movedim, "narrow": _narrow, "select": _select,
+    "index_select": _index_select, "square": lambda x: ag.mul(x, x), "true_divide": ag.div,
+    "positive": lambda x: x, "special.ndtr": F.normal_cdf,
+    "inner": _inner,
+    "outer": lambda a, b: ag.einsum("i,j->ij", a, b),
+    "nn.functional.linear": F.linear,
+    "nn.functional.mse_loss": _loss(F.mse_loss), "nn.functional.l1_loss": _loss(F.l1_loss),
+    "nn.functional.huber_loss": _loss(F.huber_loss, "delta"),
+    "nn.functional.binary_cross_entropy": _loss(F.binary_cross_entropy, "weight"),
+    "nn.functional.binary_cross_entropy_with_logits": _loss(F.binary_cross_entropy_with_logits, "weight",
+                                                             "pos_weight"),
+    "nn.functional.cross_entropy": _cross_entropy, "nn.functional.nll_loss": _nll_loss,
+    "nn.functional.kl_div": _loss(F.kl_div, "log_target"),
+    "nn.functional.multi_margin_loss": _loss(F.multi_margin_loss, "p", "margin", "weight"),
+    "nn.functional.layer_norm": F.layer_norm, "nn.functional.batch_norm": _batch_norm,
     "argmax": lambda x, dim=None, keepdim=False: ag.argmax(x, _axes(dim, x.ndim), keepdim),
     "argmin": lambda x, dim=None, keepdim=False: ag.argmin(x, _axes(dim, x.ndim), keepdim),
 }
@@ -262,23 +408,35 @@ def _differs(got, want) -> str | None:
     return None
 
 
-def run_sample(name: str, op, sample, rng) -> tuple[str, str]:
-    """('agree' | 'numpy semantics' | 'documented' | 'forward' | 'first order' | 'second order' | 'error'
-    | 'torch refuses', detail)."""
+def samples_of(op) -> tuple[list, bool]:
+    """The op's float64 reference inputs, and whether the sample marks its differentiable tensors itself
+    (some generators cannot mark requires_grad, e.g. with integer tensors: then every float tensor is)."""
+    try:
+        return list(op.reference_inputs("cpu", torch.float64, requires_grad=True)), True
+    except (ValueError, RuntimeError):
+        return list(op.reference_inputs("cpu", torch.float64, requires_grad=False)), False
+
+
+def run_sample(name: str, op, sample, rng, marked: bool = True) -> tuple[str, str]:
+    """('agree' | 'agree, torch has no 2nd order' | 'numpy semantics' | 'documented' | 'unsupported option'
+    | 'forward' | 'first order' | 'second order' | 'error' | 'torch refuses', detail)."""
     torch_leaves, gs_leaves = [], []
 
+    def is_leaf(t) -> bool:  # the sample's own choice (not running stats, not labels) where it made one
+        return t.requires_grad if marked else t.dtype.is_floating_point
+
     def torch_leaf(t):
-        if t.dtype.is_floating_point:
+        if is_leaf(t):
             t = t.detach().clone().requires_grad_(True)
             torch_leaves.append(t)
-        return t
+            return t
+        return t.detach().clone()
 
     def gs_leaf(t):
-        if t.dtype.is_floating_point:
-            leaf = ag.tensor(t.detach().numpy().copy(), requires_grad=True)
+        leaf = ag.tensor(t.detach().numpy().copy(), requires_grad=is_leaf(t))
+        if is_leaf(t):
             gs_leaves.append(leaf)
-            return leaf
-        return ag.tensor(t.detach().numpy().copy())
+        return leaf
 
     t_input, t_args, t_kwargs = _map(sample.input, torch_leaf), _map(sample.args, torch_leaf), _map(
         sample.kwargs, torch_leaf)
@@ -287,10 +445,15 @@ def run_sample(name: str, op, sample, rng) -> tuple[str, str]:
         t_out = _outputs(op.op(t_input, *t_args, **t_kwargs))
     except Exception as error:  # torch refuses the sample itself (an error-input case)
         return "torch refuses", f"{type(error).__name__}"
+    if any(o is NotImplemented for o in t_out):
+        return "torch refuses", "NotImplemented"
+    t_out = [o if isinstance(o, torch.Tensor) else torch.as_tensor(o) for o in t_out]
     try:
         g_out = _outputs(ADAPTERS[name](g_input, *g_args, **g_kwargs))
     except NumpySemantics as reason:
         return "numpy semantics", str(reason)
+    except UnsupportedOption as reason:
+        return "unsupported option", str(reason)
     except Exception as error:
         return "error", f"{type(error).__name__}: {str(error)[:160]}"
     t_out = t_out[:len(g_out)]  # (values, indices): the values
@@ -332,7 +495,10 @@ def _compare_gradients(t_out, g_out, differentiable, torch_leaves, gs_leaves, rn
     t_inner = t_inner + sum((leaf * 0).sum() for leaf in torch_leaves)
     g_inner = sum((g * w).sum() for g, w in zip(g_first, weights))
     g_inner = g_inner + sum((leaf * 0).sum() for leaf in gs_leaves)
-    t_second = torch.autograd.grad(t_inner, torch_leaves, allow_unused=True)
+    try:
+        t_second = torch.autograd.grad(t_inner, torch_leaves, allow_unused=True)
+    except RuntimeError as error:  # torch has no second derivative of this op (multi_margin_loss)
+        return "agree, torch has no 2nd order", f"{type(error).__name__}"
     g_second = ag.grad(g_inner, gs_leaves)
     for got, want, leaf in zip(g_second, t_second, torch_leaves):
         want = np.zeros(tuple(leaf.shape)) if want is None else want.detach().numpy()
@@ -358,24 +524,28 @@ def main(argv=None) -> int:
             continue
         rng = np.random.default_rng(20260612)
         counts: dict[str, int] = {}
-        for sample in op.reference_inputs("cpu", torch.float64, requires_grad=False):
-            status, detail = run_sample(name, op, sample, rng)
+        samples, marked = samples_of(op)
+        for sample in samples:
+            status, detail = run_sample(name, op, sample, rng, marked)
             counts[status] = counts.get(status, 0) + 1
             if status in ("forward", "first order", "second order", "error"):
                 failures.append((name, status, detail, sample))
         rows.append((name, counts))
-    columns = ("agree", "forward", "first order", "second order", "error", "numpy semantics", "documented",
-               "torch refuses")
-    print(f"{'op':28s}" + "".join(f"{c:>16s}" for c in columns))
+    columns = ("agree", "agree, torch has no 2nd order", "forward", "first order", "second order", "error",
+               "numpy semantics", "documented", "unsupported option", "torch refuses")
+    width = max(len(name) for name, _ in rows) + 2 if rows else 4
+    print(f"{'op':{width}s}" + "".join(f"{c:>{len(c) + 2}s}" for c in columns))
     for name, counts in rows:
-        print(f"{name:28s}" + "".join(f"{counts.get(c, 0):16d}" for c in columns))
+        print(f"{name:{width}s}" + "".join(f"{counts.get(c, 0):{len(c) + 2}d}" for c in columns))
     totals = {c: sum(counts.get(c, 0) for _, counts in rows) for c in columns}
     bad_ops = sorted({name for name, *_ in failures})
-    run = sum(totals.values()) - totals["numpy semantics"] - totals["torch refuses"]
-    print(f"\nsummary: {len(rows)} ops, {run} samples run, {totals['agree']} agree, "
+    run = sum(totals.values()) - totals["numpy semantics"] - totals["torch refuses"] - totals["unsupported option"]
+    print(f"\nsummary: {len(rows)} ops, {run} samples run, {totals['agree']} agree "
+          f"(+{totals['agree, torch has no 2nd order']} at first order, torch having no second), "
           f"{len(failures)} disagree or raise (in {len(bad_ops)} ops: {', '.join(bad_ops) or 'none'}), "
           f"{totals['documented']} documented differences (docs/subgradients.md), "
           f"{totals['numpy semantics']} skipped for documented NumPy semantics, "
+          f"{totals['unsupported option']} use an option gradsight lacks, "
           f"{totals['torch refuses']} refused by torch itself")
     if options.v:
         for name, status, detail, sample in failures:

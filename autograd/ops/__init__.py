@@ -93,7 +93,8 @@ def clip(x, lo=None, hi=None):
         raise ValueError("clip: at least one of lo and hi must be given (as np.clip)")
     dtype = np.asarray(x.data if hasattr(x, "data") else x).dtype
     low, high = _unbounded(dtype)
-    return Clip.apply(x, low if lo is None else lo, high if hi is None else hi)
+    return Clip.apply(x, low if lo is None else lo, high if hi is None else hi, lower=lo is not None,
+                      upper=hi is not None)
 
 
 def _unbounded(dtype: np.dtype) -> tuple:

@@ -7,13 +7,19 @@ from ..function import Function
 from ._util import constant
 
 
-def _share(a: np.ndarray, b: np.ndarray, dtype) -> np.ndarray:
-    """a's share of the gradient of maximum(a, b): 0 where b wins, 0.5 on ties (maximum(x, x)' = 1),
-    else 1, so a NaN on either side passes the whole gradient to both inputs (PyTorch's convention)."""
-    share = np.array(a >= b, dtype=dtype)  # an array even for 0-d inputs, so ties can be assigned
-    share[a == b] = 0.5
-    share[np.isnan(a) | np.isnan(b)] = 1
-    return share
+def _shares(wins: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray, dtype) -> tuple:
+    """The shares of a and b in the gradient of maximum/minimum: 1 to the winner, 0.5 each on ties
+    (the even split that makes maximum(x, x)' = 1); b's share is None when it is 1 - a's. Where
+    either side is NaN both get the whole gradient (PyTorch's convention); `wins` is where a wins."""
+    share_a = np.array(wins, dtype=dtype)  # an array even for 0-d inputs, so ties can be assigned
+    share_a[a == b] = 0.5
+    if not np.isnan(out).any():  # the common case pays one scan for the NaN rule
+        return share_a, None
+    share_b = 1 - share_a
+    either = np.isnan(a) | np.isnan(b)
+    share_a[either] = 1
+    share_b[either] = 1
+    return share_a, share_b
 
 
 # ----- arithmetic -------------------------------------------------------------------------
@@ -245,46 +251,52 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return grad * ~(constant(out) <= 0)  # relu'(0) = 0; 1 at NaN, as PyTorch's threshold_backward
+        return grad * (constant(out) != 0)  # relu'(0) = 0; 1 at NaN (out is NaN there), as PyTorch's
 
 
 # ----- selection --------------------------------------------------------------------------
 class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
-        dtype = np.result_type(a, b)
-        ctx.share_a, ctx.share_b = _share(a, b, dtype), _share(b, a, dtype)
-        return np.maximum(a, b)
+        out = np.maximum(a, b)
+        ctx.share_a, ctx.share_b = _shares(a > b, a, b, out, np.result_type(a, b))
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        need_a, need_b = ctx.needs_input_grad
-        return (grad * ctx.share_a if need_a else None), (grad * ctx.share_b if need_b else None)
+        return _shared(ctx, grad)
 
 
 class Minimum(Function):
     @staticmethod
     def forward(ctx, a, b):
-        dtype = np.result_type(a, b)
-        ctx.share_a, ctx.share_b = _share(b, a, dtype), _share(a, b, dtype)  # the smaller one wins
-        return np.minimum(a, b)
+        out = np.minimum(a, b)
+        ctx.share_a, ctx.share_b = _shares(a < b, a, b, out, np.result_type(a, b))
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        need_a, need_b = ctx.needs_input_grad
-        return (grad * ctx.share_a if need_a else None), (grad * ctx.share_b if need_b else None)
+        return _shared(ctx, grad)
+
+
+def _shared(ctx, grad) -> tuple:
+    """maximum/minimum's backward: the gradient split by the shares forward computed."""
+    need_a, need_b = ctx.needs_input_grad
+    share_b = 1 - ctx.share_a if ctx.share_b is None else ctx.share_b
+    return (grad * ctx.share_a if need_a else None), (grad * share_b if need_b else None)
 
 
 class Clip(Function):
     """min(max(x, lo), hi), differentiable in x and in array bounds, with PyTorch's clamp conventions."""
 
     @staticmethod
-    def forward(ctx, x, lo, hi):
-        # the gradient passes to x where lo <= x <= hi, bounds included; to lo where x < lo < hi; to hi
-        # where x > hi or hi < lo (then the result is hi): PyTorch's clamp with tensor bounds
+    def forward(ctx, x, lo, hi, lower=True, upper=True):
+        # the gradient passes to x where lo <= x <= hi, bounds included; to lo where x < lo (and lo < hi
+        # when there is an upper bound); to hi where x > hi (or hi < lo: the result is then hi), as
+        # PyTorch's clamp, clamp_min and clamp_max. `lower`/`upper`: whether lo/hi were given (else ±Inf)
         ctx.inside = (x >= lo) & (x <= hi)
-        ctx.below = (x < lo) & (lo < hi)
-        ctx.above = (x > hi) | (hi < lo)
+        ctx.below = (x < lo) & (lo < hi) if upper else x < lo
+        ctx.above = (x > hi) | (hi < lo) if lower else x > hi
         return np.minimum(np.maximum(x, lo), hi)  # not np.clip: it keeps x's NaN only in some versions
 
     @staticmethod
