@@ -122,7 +122,7 @@ def test_e11_relu_vs_tanh_on_a_small_cnn(claims):
     c = claims(11)
     relu_vs_tanh = c["relu_6x_faster_not_at_this_scale"]["values"]
     # both networks reach 25% error; tanh at least as fast, far from the paper's 6x for ReLU
-    assert relu_vs_tanh["relu_steps"] < 200 and relu_vs_tanh["tanh_steps"] < 200
+    assert relu_vs_tanh["relu_steps"] < 120 and relu_vs_tanh["tanh_steps"] < 120
     assert relu_vs_tanh["speedup"] < 0.9
     batch_norm = c["bn_cnn_fewer_steps"]["values"]
     assert batch_norm["speedup"] >= 1.25 and batch_norm["bn_steps"] < relu_vs_tanh["relu_steps"]
