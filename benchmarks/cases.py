@@ -46,6 +46,10 @@ CASES: dict[str, Case] = {case.name: case for case in [
          target="<= 5 us per op", target_us=5.0),
     Case("chain_100000", "100,000-op chain, forward + backward", "us", 1, 1, ops_per_step=100_000,
          target="succeeds", isolated=True),
+    Case("conv2d", "conv2d forward + backward, x (32, 16, 28, 28), weight (32, 16, 3, 3), padding 1", "ms", 1, 12,
+         target="<= 1.5x floor", target_ratio=1.5),
+    Case("lenet", "LeNet-5 step, batch 64 of 1x28x28: 2 x (conv 5x5, ReLU, max-pool 2), 3 Linear, CE, SGD",
+         "ms", 1, 8, target="ahead of MyGrad"),
     Case("gradcheck_full", "gradcheck of a small MLP 8-16-16-4 (float64), full mode", "ms", 1, 3),
     Case("gradcheck_fast", "gradcheck of the same MLP, fast mode", "ms", 1, 5),
 ]}
@@ -127,6 +131,21 @@ def make_problem(name: str, seed: int = 0) -> dict:
         sizes = [8, 16, 16, 4]
         return {"x": rng.standard_normal((4, 8)), "target": rng.standard_normal((4, 4)),
                 "params": [p.astype(np.float64) for p in _linear_params(rng, sizes, gain=1.0)], "sizes": sizes}
+    if name == "conv2d":
+        return {"x": rng.standard_normal((32, 16, 28, 28)).astype(np.float32),
+                "params": [(rng.standard_normal((32, 16, 3, 3)) / 12).astype(np.float32),  # 1/√(16·3·3)
+                           (rng.standard_normal(32) * 0.01).astype(np.float32)],
+                "grad": rng.standard_normal((32, 32, 28, 28)).astype(np.float32)}
+    if name == "lenet":
+        # conv1 (6, 1, 5, 5) padding 2, conv2 (16, 6, 5, 5), then Linear 400-120-84-10 (PyTorch's layouts)
+        shapes = [(6, 1, 5, 5), (16, 6, 5, 5), (120, 400), (84, 120), (10, 84)]
+        params = []
+        for shape in shapes:
+            fan_in = int(np.prod(shape[1:]))
+            params.append((rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(np.float32))
+            params.append((rng.standard_normal(shape[0]) * 0.01).astype(np.float32))
+        return {"x": rng.random((64, 1, 28, 28)).astype(np.float32),
+                "labels": rng.integers(0, 10, size=64).astype(np.int64), "params": params}
     if name.startswith("chain_"):
         # w close to 1 keeps 100,000 products finite
         return {"x": rng.standard_normal((8, 8)).astype(np.float32),

@@ -71,8 +71,8 @@ class Peer:
         np.savez(path, *[np.asarray(g) for g in grads])
         return {"count": len(grads), "note": workload.note}
 
-    def memory(self, steps: int, method: str) -> dict:
-        problem = make_problem("memory")
+    def memory(self, steps: int, method: str, case: str = "memory") -> dict:
+        problem = make_problem(case)
         gc.collect()
         if method == "tracemalloc":
             import tracemalloc
@@ -80,7 +80,7 @@ class Peer:
         else:
             _reset_peak_rss()
         baseline = _rss_bytes("VmRSS")
-        workload = build_workload(self.module, "memory", self.variant, problem)
+        workload = build_workload(self.module, case, self.variant, problem)
         for _ in range(steps):
             workload.step()
         if method == "tracemalloc":
@@ -113,7 +113,7 @@ def handle(peer: Peer, request: dict) -> dict:
         if cmd == "grads":
             return peer.grads(request["case"], request["path"])
         if cmd == "memory":
-            return peer.memory(request["steps"], request["method"])
+            return peer.memory(request["steps"], request["method"], request.get("case", "memory"))
         return {"error": f"unknown command {cmd!r}"}
     except NotSupported as reason:
         return {"unsupported": str(reason)}

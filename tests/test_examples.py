@@ -118,15 +118,14 @@ def test_e10_pretraining_rescues_depth(claims):
     assert max(c["pretrained_keeps_low_error"]["values"]["pretrained"]) < 0.1
 
 
-def test_e11_activation_shoot_out(claims):
+def test_e11_relu_vs_tanh_on_a_small_cnn(claims):
     c = claims(11)
-    assert all(error > 0.25 for error in c["sigmoid_never_25"]["values"]["best_error"].values())
-    elu_mean = c["elu_mean_nearer_zero"]["values"]
-    assert abs(elu_mean["elu"]) < abs(elu_mean["relu"])
-    # ReLU's "6x faster than tanh" is measured and reported either way; its verdict must match its numbers
-    speedups = c["relu_6x_faster"]["values"]["speedups"]
-    assert c["relu_6x_faster"]["holds"] == all(s >= 3 for s in speedups.values())
-    assert "tanh / ReLU" in c["relu_6x_faster"]["measured"]
+    relu_vs_tanh = c["relu_6x_faster_not_at_this_scale"]["values"]
+    # both networks reach 25% error; tanh at least as fast, far from the paper's 6x for ReLU
+    assert relu_vs_tanh["relu_steps"] < 120 and relu_vs_tanh["tanh_steps"] < 120
+    assert relu_vs_tanh["speedup"] < 0.9
+    batch_norm = c["bn_cnn_fewer_steps"]["values"]
+    assert batch_norm["speedup"] >= 1.25 and batch_norm["bn_steps"] < relu_vs_tanh["relu_steps"]
 
 
 def test_e12_losses(claims):

@@ -179,3 +179,43 @@ def gradcheck_full(problem, variant):
 
 def gradcheck_fast(problem, variant):
     return _gradcheck(problem, fast=True)
+
+
+# ----- convolutions (nn package) ------------------------------------------------------------------
+
+
+def conv2d(problem, variant):
+    from nn import functional
+
+    x = autograd.tensor(problem["x"], requires_grad=True)
+    weight, bias = (autograd.tensor(p, requires_grad=True) for p in problem["params"])
+    grad = problem["grad"]
+
+    def step():
+        x.grad = weight.grad = bias.grad = None
+        functional.conv2d(x, weight, bias, padding=1).backward(grad)
+
+    return Workload(step, lambda: [x.grad.data, weight.grad.data, bias.grad.data])
+
+
+def lenet(problem, variant):
+    import nn
+    from nn import functional, optim
+
+    model = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    ordered = [p for m in model if hasattr(m, "weight") for p in (m.weight, m.bias)]
+    for p, value in zip(ordered, fresh_copy(problem["params"])):
+        p.data = value
+    optimizer = optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    x, labels = autograd.tensor(problem["x"]), problem["labels"]
+
+    def step():
+        optimizer.zero_grad()
+        value = functional.cross_entropy(model(x), labels)
+        value.backward()
+        optimizer.step()
+        return value.item()
+
+    return Workload(step, lambda: [p.grad.data for p in ordered])

@@ -73,3 +73,44 @@ def chain(problem, variant):
 
     return Workload(step, lambda: [x.grad])
 
+
+
+def conv2d(problem, variant):
+    from mygrad.nnet.layers import conv_nd
+
+    x = mg.tensor(problem["x"])
+    weight, bias = (mg.tensor(p.copy()) for p in problem["params"])
+    grad = problem["grad"]
+
+    def step():
+        out = conv_nd(x, weight, stride=1, padding=1) + bias.reshape(1, -1, 1, 1)
+        out.backward(grad)
+
+    return Workload(step, lambda: [x.grad, weight.grad, bias.grad])
+
+
+def lenet(problem, variant):
+    from mygrad.nnet.layers import conv_nd, max_pool
+
+    params = [mg.tensor(p) for p in fresh_copy(problem["params"])]
+    x, labels = problem["x"], problem["labels"]
+    last: list = []
+
+    def step():
+        h = x
+        for layer, padding in ((0, 2), (1, 0)):
+            h = conv_nd(h, params[2 * layer], stride=1, padding=padding) + params[2 * layer + 1].reshape(1, -1, 1, 1)
+            h = max_pool(relu(h), (2, 2), 2)
+        h = h.reshape(h.shape[0], -1)
+        for layer in (2, 3, 4):
+            h = mg.matmul(h, params[2 * layer].T) + params[2 * layer + 1]
+            if layer < 4:
+                h = relu(h)
+        value = softmax_crossentropy(h, labels)
+        value.backward()
+        last[:] = [p.grad for p in params]
+        for p in params:
+            p.data -= LEARNING_RATE * p.grad
+        return value.item()
+
+    return Workload(step, lambda: list(last))

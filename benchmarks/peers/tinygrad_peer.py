@@ -99,3 +99,57 @@ def chain(problem, variant):
 
     return Workload(step, lambda: [x.grad.numpy()], note="eager: graph built, scheduled, run")
 
+
+
+def conv2d(problem, variant):
+    x = Tensor(problem["x"]).realize()
+    weight, bias = (Tensor(p.copy()).realize() for p in problem["params"])
+    grad = Tensor(problem["grad"]).realize()
+
+    def step():
+        x.grad = weight.grad = bias.grad = None
+        x.conv2d(weight, bias, padding=1).backward(grad)
+        Tensor.realize(x.grad, weight.grad, bias.grad)
+        Device[Device.DEFAULT].synchronize()
+
+    return Workload(step, lambda: [x.grad.numpy(), weight.grad.numpy(), bias.grad.numpy()],
+                    note="eager: graph built, scheduled, run")
+
+
+def lenet(problem, variant):
+    params = [Tensor(p) for p in fresh_copy(problem["params"])]
+    Tensor.realize(*params)
+    x = Tensor(problem["x"]).realize()
+    wanted = Tensor(problem["labels"].astype(np.int32)).realize()
+    optimizer = tnn.optim.SGD(params, lr=LEARNING_RATE)
+
+    def loss_of(params, x, wanted):
+        h = x
+        for layer, padding in ((0, 2), (1, 0)):
+            h = h.conv2d(params[2 * layer], params[2 * layer + 1], padding=padding).relu().max_pool2d((2, 2))
+        h = h.reshape(h.shape[0], -1)
+        for layer in (2, 3, 4):
+            h = h.linear(params[2 * layer].T, params[2 * layer + 1])
+            if layer < 4:
+                h = h.relu()
+        return h.sparse_categorical_crossentropy(wanted)
+
+    @TinyJit
+    def train_step(x, wanted):
+        optimizer.zero_grad()
+        value = loss_of(params, x, wanted)
+        value.backward()
+        optimizer.step()
+        return value.realize()
+
+    def step():
+        with Context(TRAINING=1):
+            return train_step(x, wanted).item()
+
+    def gradients():
+        fresh = [Tensor(p) for p in fresh_copy(problem["params"])]
+        with Context(TRAINING=1):
+            loss_of(fresh, x, wanted).backward()
+        return [p.grad.numpy() for p in fresh]
+
+    return Workload(step, gradients, note="TinyJit-captured step", gradients_need_step=False)

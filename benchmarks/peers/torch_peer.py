@@ -70,3 +70,36 @@ def chain(problem, variant):
 
     return Workload(step, lambda: [x.grad.numpy()])
 
+
+
+def conv2d(problem, variant):
+    x = torch.from_numpy(problem["x"]).requires_grad_()
+    weight, bias = (torch.from_numpy(p.copy()).requires_grad_() for p in problem["params"])
+    grad = torch.from_numpy(problem["grad"])
+
+    def step():
+        x.grad = weight.grad = bias.grad = None
+        functional.conv2d(x, weight, bias, padding=1).backward(grad)
+
+    return Workload(step, lambda: [x.grad.numpy(), weight.grad.numpy(), bias.grad.numpy()])
+
+
+def lenet(problem, variant):
+    model = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    ordered = [p for m in model if hasattr(m, "weight") for p in (m.weight, m.bias)]
+    with torch.no_grad():
+        for p, value in zip(ordered, fresh_copy(problem["params"])):
+            p.copy_(torch.from_numpy(value))
+    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    x, labels = torch.from_numpy(problem["x"]), torch.from_numpy(problem["labels"])
+
+    def step():
+        optimizer.zero_grad()
+        value = functional.cross_entropy(model(x), labels)
+        value.backward()
+        optimizer.step()
+        return value.item()
+
+    return Workload(step, lambda: [p.grad.numpy() for p in ordered])
