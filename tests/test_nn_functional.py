@@ -355,3 +355,11 @@ def test_multi_margin_rival_exactly_on_the_margin_gets_no_gradient():
     scores = _tensor([[1.0, 1.0, 0.0]], requires_grad=True)
     F.multi_margin_loss(scores, np.array([0])).backward()
     np.testing.assert_allclose(scores.grad.data, [[-1 / 3, 1 / 3, 0.0]])  # torch: same (hinge active only for > 0)
+
+
+def test_multi_margin_loss_of_a_0d_input_is_one_class_as_in_pytorch():
+    # torch: multi_margin_loss(tensor(0.7), tensor(0)) = 0 with gradient 0 (no rival class)
+    x = ag.tensor(np.array(0.7), requires_grad=True)
+    loss = F.multi_margin_loss(x, np.array(0))
+    loss.backward()
+    assert loss.shape == () and loss.item() == 0.0 and x.grad.shape == () and x.grad.item() == 0.0

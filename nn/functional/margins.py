@@ -16,12 +16,13 @@ class MultiMarginLoss(Function):
         check_reduction(reduction, "multi_margin_loss")
         if p not in (1, 2):
             raise ValueError(f"only p = 1 and p = 2 are supported, got p={p}")
-        if x.ndim not in (1, 2) or target.shape != x.shape[:-1]:
-            raise ValueError(f"expected input (N, C) with target (N,), or input (C,) with a scalar target; "
+        layout = x.shape or (1,)  # a 0-d input is one score of one class, as in PyTorch
+        if x.ndim > 2 or target.shape != layout[:-1]:
+            raise ValueError(f"expected input (N, C) with target (N,), or input (C,) or () with a scalar target; "
                              f"got input {x.shape} and target {target.shape}")
         if target.dtype.kind not in "iu":
             raise TypeError(f"class labels must be integers, got dtype {target.dtype}")
-        classes = x.shape[-1]
+        classes = layout[-1]
         if np.any((target < 0) | (target >= classes)):
             raise IndexError(f"target labels must lie in [0, {classes}), got {target.min()}..{target.max()}")
         rows = np.arange(target.size)
@@ -43,7 +44,7 @@ class MultiMarginLoss(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved
         params = ctx.params
-        classes = x.shape[-1]
+        classes = (x.shape or (1,))[-1]
         rows, labels = ctx.rows, ctx.labels
         scale = loss_scale(grad, params.get("reduction", "mean"), ctx.count).reshape((-1, 1))
         slope = ctx.active_weight * (scale * (1.0 / classes))
