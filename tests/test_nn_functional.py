@@ -363,3 +363,13 @@ def test_multi_margin_loss_of_a_0d_input_is_one_class_as_in_pytorch():
     loss = F.multi_margin_loss(x, np.array(0))
     loss.backward()
     assert loss.shape == () and loss.item() == 0.0 and x.grad.shape == () and x.grad.item() == 0.0
+
+
+def test_multi_margin_loss_takes_a_one_element_target_for_one_item_as_pytorch():
+    # torch: input (C,), target (1,) -> reduction='none' gives shape (1,)
+    scores = ag.tensor(np.array([0.1, 0.9, 0.3]), requires_grad=True)
+    per_item = F.multi_margin_loss(scores, np.array([1]), reduction="none")
+    assert per_item.shape == (1,)
+    assert per_item.item() == pytest.approx(F.multi_margin_loss(scores, np.array(1)).item())
+    with pytest.raises(ValueError, match="multi_margin_loss"):
+        F.multi_margin_loss(scores, np.array([1, 0]))

@@ -455,6 +455,8 @@ def run_sample(name: str, op, sample, rng, marked: bool = True) -> tuple[str, st
     except UnsupportedOption as reason:
         return "unsupported option", str(reason)
     except Exception as error:
+        if "does not differentiate complex values" in str(error):
+            return "documented", "a complex result of an input that requires grad is refused (docs/design.md)"
         return "error", f"{type(error).__name__}: {str(error)[:160]}"
     t_out = t_out[:len(g_out)]  # (values, indices): the values
     for got, want in zip(g_out, t_out):

@@ -17,7 +17,9 @@ class MultiMarginLoss(Function):
         if p not in (1, 2):
             raise ValueError(f"only p = 1 and p = 2 are supported, got p={p}")
         layout = x.shape or (1,)  # a 0-d input is one score of one class, as in PyTorch
-        if x.ndim > 2 or target.shape != layout[:-1]:
+        # PyTorch also takes a (1,) target for a (C,) input: one item, kept as a batch of one
+        one_item = x.ndim == 1 and target.shape == (1,)
+        if x.ndim > 2 or (target.shape != layout[:-1] and not one_item):
             raise ValueError(f"expected input (N, C) with target (N,), or input (C,) or () with a scalar target; "
                              f"got input {x.shape} and target {target.shape}")
         if target.dtype.kind not in "iu":
