@@ -106,11 +106,13 @@ class Function:
         parents = []
         needs = []
         meta = []
+        counters = []
         for x in inputs:
             if isinstance(x, Tensor):
                 data = x.data
                 arrays.append(data)
                 meta.append((data.shape, data.dtype))
+                counters.append(x._version_counter)
                 if x.requires_grad:
                     requires_grad = True
                     parents.append(x if x.grad_fn is None else x.grad_fn)
@@ -118,6 +120,7 @@ class Function:
                     continue
             else:
                 arrays.append(x)
+                counters.append(None)
                 has_constant = True
             parents.append(None)
             needs.append(False)
@@ -167,7 +170,6 @@ class Function:
                 ctx.saved = tuple([out if s is raw_out else s for s in ctx.saved])
             ctx.output_id = id(out)
             # version counters of the inputs and the output: backward refuses one changed after now
-            counters = [x._version_counter if isinstance(x, Tensor) else None for x in inputs]
             counters.append(result._version_counter)
             ctx.saved_counters = counters
         result.requires_grad = True
