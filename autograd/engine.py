@@ -1,7 +1,6 @@
 """Reverse-mode engine: node ordering, gradient accumulation, un-broadcasting, graph freeing."""
 from __future__ import annotations
 
-import gc
 import heapq
 import sys
 
@@ -9,8 +8,11 @@ import numpy as np
 
 from . import grad_mode
 from .function import Function, _check_finite, check_saved_versions
+from .function import VersionClock as version_clock
+from .grad_mode import collector_pause
 
 Tensor = None  # bound by tensor.py once the class exists (the two modules import each other)
+_backward_depth = 0  # run_backward nests under create_graph (a composite's backward runs one)
 
 
 def unbroadcast(grad, shape: tuple):
@@ -111,8 +113,9 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     state.grad_enabled = create_graph  # record the backward graph only for higher order
     # Backward makes no reference cycles, so the cyclic collector would only rescan the live
     # graph again and again (measured: a third of a 2,000-op chain's backward); pause it.
-    collecting = gc.isenabled()
-    gc.disable()
+    global _backward_depth
+    _backward_depth += 1
+    collector_pause.start()
     # The roots' gradients are delivered like any node's: to the root's node, or to a leaf root.
     node = None
     deliveries = zip([r.grad_fn if r.grad_fn is not None else r for r in roots], root_grads,
@@ -149,8 +152,8 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
                 raise RuntimeError(
                     f"backward through op '{node.name}' a second time: its saved values were freed "
                     "after the first backward; pass retain_graph=True to the first backward")
-            if node.saved_versions:
-                check_saved_versions(node)
+            if version_clock.latest > node.sequence and node.saved_counters:
+                check_saved_versions(node)  # something changed in place after this node was recorded
             if node.hooks or node.retained is not None:
                 grad = _run_tensor_hooks(node.hooks, grad, node.retained, create_graph, f"op '{node.name}'")
             if captured_nodes and node in captured_nodes:
@@ -162,13 +165,14 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
                 raise RuntimeError(f"backward of '{node.name}' returned {len(grads)} gradients "
                                    f"for {len(node.parents)} inputs")
             if not retain_graph:
-                node.saved = node.saved_versions = ()
+                node.saved = ()
                 node.freed = True
             deliveries = zip(node.parents, grads, node.input_meta)
     finally:
         state.grad_enabled = previous_mode
-        if collecting:
-            gc.enable()
+        _backward_depth -= 1
+        if not _backward_depth:  # the outermost backward ends the pause (a composite's inner one does not)
+            collector_pause.end()
 
     if capture is not None:
         return [leaf_grads.get(t) if t.grad_fn is None else results.get(id(t)) for t in capture]
@@ -188,7 +192,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
         accumulated.data = grad if previous is None else previous.data + grad
         accumulated.requires_grad = False
         accumulated._grad = accumulated.grad_fn = accumulated._hooks = None
-        accumulated._version_counter = [0]
+        accumulated._version_counter = [0, -1]
         leaf._grad = accumulated  # the engine's own gradients match by construction: no setter check
     return None
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import grad_mode
 from .dtypes import as_operand
+from .grad_mode import collector_pause
 
 REGISTRY: dict[str, type[Function]] = {}
 _creation_order = itertools.count()  # node sequence numbers: a consumer always outranks its inputs
@@ -66,7 +67,7 @@ class Function:
     input_meta: tuple = ()
     input_ids: tuple = ()
     output_id: int | None = None
-    saved_versions: tuple = ()
+    saved_counters: list = []  # per input its Tensor's version counter (None: a constant), then the output's
     params: dict = {}
     sequence: int = -1
     hooks: list | None = None
@@ -105,11 +106,13 @@ class Function:
         parents = []
         needs = []
         meta = []
+        counters = []
         for x in inputs:
             if isinstance(x, Tensor):
                 data = x.data
                 arrays.append(data)
                 meta.append((data.shape, data.dtype))
+                counters.append(x._version_counter)
                 if x.requires_grad:
                     requires_grad = True
                     parents.append(x if x.grad_fn is None else x.grad_fn)
@@ -117,12 +120,12 @@ class Function:
                     continue
             else:
                 arrays.append(x)
+                counters.append(None)
                 has_constant = True
             parents.append(None)
             needs.append(False)
         if has_constant:
-            arrays = _with_constants(inputs, arrays)
-            meta = [(a.shape, a.dtype) for a in arrays]
+            arrays, meta = _with_constants(inputs, arrays, meta)
         ctx = object.__new__(cls)
         try:
             raw_out = cls.forward(ctx, *arrays, **params)
@@ -141,7 +144,7 @@ class Function:
         result._grad = None
         result._hooks = None
         # a view of an input's data shares its version counter, so an in-place change through either is seen
-        result._version_counter = [0] if out.base is None else _counter_of_viewed(out.base, inputs, arrays)
+        result._version_counter = [0, -1] if out.base is None else _counter_of_viewed(out.base, inputs, arrays)
         if not (requires_grad and state.grad_enabled and out.dtype.kind == "f"):
             if requires_grad and state.grad_enabled and out.dtype.kind == "c":
                 raise TypeError(f"{cls.name}: the result is complex ({out.dtype}) and an input requires "
@@ -153,7 +156,9 @@ class Function:
         if allowed is not None:
             parents = [p if i in allowed else None for i, p in enumerate(parents)]
             needs = [p is not None for p in parents]
-        ctx.sequence = next(_creation_order)
+        ctx.sequence = sequence = next(_creation_order)
+        if sequence >= collector_pause.next_check:
+            collector_pause.recorded(ctx)
         ctx.parents = tuple(parents)
         ctx.needs_input_grad = tuple(needs)
         ctx.input_meta = tuple(meta)
@@ -164,10 +169,9 @@ class Function:
             if out is not raw_out:
                 ctx.saved = tuple([out if s is raw_out else s for s in ctx.saved])
             ctx.output_id = id(out)
-            # each input's (counter, version) now: backward refuses a saved input changed in place since
-            versions = [(x._version_counter, x._version_counter[0]) if isinstance(x, Tensor) else None for x in inputs]
-            versions.append((result._version_counter, result._version_counter[0]))
-            ctx.saved_versions = tuple(versions)
+            # version counters of the inputs and the output: backward refuses one changed after now
+            counters.append(result._version_counter)
+            ctx.saved_counters = counters
         result.requires_grad = True
         result.grad_fn = ctx
         return result
@@ -189,45 +193,80 @@ class Function:
         return f"<{type(self).__name__} backward>"
 
 
+class VersionClock:
+    """The stamp of the latest in-place change anywhere: while it is older than a node, nothing the
+    node saved can have changed, so backward checks each node with one comparison."""
+
+    latest = -1
+
+
+def bump_version(counter: list) -> None:
+    """Record an in-place change of the data that owns `counter` ([version, stamp of the change])."""
+    counter[0] += 1
+    counter[1] = VersionClock.latest = next(_creation_order)
+
+
 def _counter_of_viewed(base: np.ndarray, inputs, arrays) -> list:
     """The version counter of the Tensor input whose data `base` is (or shares a base with), else a new one."""
     for x, array in zip(inputs, arrays):
         if (array is base or array.base is base) and isinstance(x, Tensor):
             return x._version_counter
-    return [0]
+    return [0, -1]
 
 
 def check_saved_versions(node: Function) -> None:
-    """Raise if a tensor this node saved for backward was changed in place after the forward."""
-    sources = None
-    for index, entry in enumerate(node.saved_versions):
-        if entry is None or entry[0][0] == entry[1]:
-            continue
-        if sources is None:
-            sources = node.saved_sources
-        is_output = index == len(node.input_meta)
-        if ("out" if is_output else index) not in sources:
-            continue  # changed, but backward does not use it
-        counter, version = entry
-        shape = node.saved[sources.index("out")].shape if is_output else node.input_meta[index][0]
-        role = "its output" if is_output else f"its input {index}"
-        where = (f"the op was created at\n  {node.created_at}\n" if node.created_at is not None else
-                 "run the forward inside `with autograd.detect_anomaly():` to see where the op was created; ")
-        raise RuntimeError(
-            f"backward of '{node.name}': a tensor it saved for backward ({role}, shape {shape}) was "
-            f"changed by an in-place operation after the forward (version {version}, now {counter[0]}), so "
-            f"its gradient would be computed from the new values; {where}fix: change the tensor only after "
-            "backward (e.g. optimizer.step() after loss.backward()), or compute a new tensor "
-            "(`x = x + y`) instead of changing it in place")
+    """Raise if a tensor this node saved for backward was changed in place after the node was recorded."""
+    sources = node.saved_sources
+    *inputs, output = node.saved_counters
+    changed = [(index, counter) for index, counter in enumerate(inputs)
+               if counter is not None and counter[1] > node.sequence and index in sources]
+    if output[1] > node.sequence and "out" in sources:
+        changed.append(("out", output))
+    if not changed:
+        return  # changed tensors that backward does not use
+    index, counter = changed[0]
+    shape = node.saved[sources.index("out")].shape if index == "out" else node.input_meta[index][0]
+    role = "its output" if index == "out" else f"its input {index}"
+    where = (f"the op was created at\n  {node.created_at}\n" if node.created_at is not None else
+             "run the forward inside `with autograd.detect_anomaly():` to see where the op was created; ")
+    raise RuntimeError(
+        f"backward of '{node.name}': a tensor it saved for backward ({role}, shape {shape}) was changed "
+        f"by an in-place operation after the forward (its version is now {counter[0]}), so its gradient "
+        f"would be computed from the new values; {where}fix: change the tensor only after backward "
+        "(e.g. optimizer.step() after loss.backward()), or compute a new tensor (`x = x + y`) instead "
+        "of changing it in place")
 
 
-def _with_constants(inputs, arrays) -> list:
-    """Arrays for the non-Tensor operands, in the dtype of the Tensor operands (floats preferred)."""
+def _with_constants(inputs, arrays: list, meta: list) -> tuple[list, list]:
+    """`arrays` and `meta` completed for the non-Tensor operands: a Python scalar takes the Tensor
+    operands' dtype (floats preferred) when that loses nothing (no silent upcast to float64)."""
     like = None
-    for x, a in zip(inputs, arrays):
-        if isinstance(x, Tensor) and (like is None or (like.kind != "f" and a.dtype.kind == "f")):
-            like = a.dtype
-    return [a if isinstance(x, Tensor) else as_operand(x, like) for x, a in zip(inputs, arrays)]
+    for _, dtype in meta:  # so far, meta holds the Tensor operands only
+        if like is None or (like.kind != "f" and dtype.kind == "f"):
+            like = dtype
+    for index, x in enumerate(inputs):
+        if not isinstance(x, Tensor):
+            arrays[index] = array = _constant_array(x, like)
+            meta.insert(index, (array.shape, array.dtype))
+    return arrays, meta
+
+
+_scalar_arrays: dict = {}  # (Python scalar, float dtype) -> read-only 0-d array: `0.5 * x` converts once
+_PYTHON_SCALARS = (float, int, bool)
+
+
+def _constant_array(value, like: np.dtype | None) -> np.ndarray:
+    if like is None or like.kind != "f" or type(value) not in _PYTHON_SCALARS or not value:
+        return as_operand(value, like)  # zeros are not cached: -0.0 == 0.0 as a key, yet they differ
+    key = (value, like)  # 1, 1.0 and True give the same array of a float dtype, so they may share it
+    array = _scalar_arrays.get(key)
+    if array is None:
+        if len(_scalar_arrays) >= 4096:
+            _scalar_arrays.clear()  # a loop over ever-new scalars must not grow the cache forever
+        array = as_operand(value, like)
+        array.flags.writeable = False  # shared by every op that uses this scalar
+        _scalar_arrays[key] = array
+    return array
 
 
 def _user_frame() -> str:

@@ -1,8 +1,11 @@
-"""Thread-local switches: whether ops record a graph, and whether anomaly detection is on."""
+"""Thread-local switches: whether ops record a graph, and whether anomaly detection is on; and the
+garbage collector's pause while a large graph lives."""
 from __future__ import annotations
 
 import functools
+import gc
 import threading
+import weakref
 
 
 class _State(threading.local):
@@ -73,3 +76,58 @@ class detect_anomaly:
     def __exit__(self, *exc_info):
         state.anomaly = self._previous
         return False
+
+
+class _CollectorPause:
+    """Pauses Python's cyclic garbage collector while a large graph is recorded and backpropagated.
+
+    A recorded graph has no reference cycles (a node never holds its output), so the collector
+    can free nothing in it, yet every collection traverses the live graph again: the cost per op
+    grew with the graph (a 100,000-op chain cost twice the per op of a 2,000-op one). So once a
+    recording reaches `ops_before_pause` ops since the last backward, the collector is paused, and
+    it is resumed when backward finishes or when the node that started the pause is freed (the
+    graph was dropped without a backward), whichever comes first. Cycles made meanwhile are
+    collected after the resume. Graphs under 1,000 ops (the MLP, the deep net, a tiny net) never
+    pause it: measured, the pause gained nothing there (the deep net was ~5% slower with it).
+    """
+
+    ops_before_pause = 1000
+    rearm = -1  # `next_check` value meaning: count the next recorded op as the first of a new recording
+
+    def __init__(self):
+        self.next_check = self.rearm  # Function.apply calls `recorded` when a node's sequence reaches this
+        self.active = False
+        self.resume_gc = False
+        self.guard = None  # weak reference to the node whose freeing ends the pause
+
+    def recorded(self, node) -> None:
+        """Called by Function.apply for the first recorded node and once `ops_before_pause` more were."""
+        if self.next_check == self.rearm:
+            self.next_check = node.sequence + self.ops_before_pause
+        else:
+            self.start(node)
+
+    def start(self, node=None) -> None:
+        if self.active:
+            return
+        self.active = True
+        self.next_check = float("inf")
+        self.resume_gc = gc.isenabled()
+        gc.disable()
+        self.guard = weakref.ref(node, self._node_freed) if node is not None else None
+
+    def end(self) -> None:
+        if not self.active:
+            return
+        self.active = False
+        self.guard = None
+        self.next_check = self.rearm
+        if self.resume_gc:
+            gc.enable()
+
+    def _node_freed(self, reference) -> None:
+        if reference is self.guard:
+            self.end()
+
+
+collector_pause = _CollectorPause()  # process-wide, as the collector is

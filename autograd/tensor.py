@@ -69,7 +69,7 @@ class Tensor:
         self._grad = None
         self.grad_fn = None
         self._hooks = None
-        self._version_counter = [0]
+        self._version_counter = [0, -1]
 
     @classmethod
     def _make(cls, data: np.ndarray, grad_fn) -> Tensor:
@@ -80,7 +80,7 @@ class Tensor:
         tensor._grad = None
         tensor.grad_fn = grad_fn
         tensor._hooks = None
-        tensor._version_counter = [0]  # one-item list: the version, shared by tensors viewing the same data
+        tensor._version_counter = [0, -1]  # [version, stamp of the last change], shared by views of the data
         return tensor
 
     # ----- properties -------------------------------------------------------------------
@@ -159,7 +159,7 @@ class Tensor:
 
     def _bump_version(self) -> None:
         """Record an in-place change of `.data` (call it after writing into `.data` on purpose)."""
-        self._version_counter[0] += 1
+        function.bump_version(self._version_counter)
 
     def astype(self, dtype) -> Tensor:
         return _ops.astype(self, dtype)
@@ -328,7 +328,7 @@ class Tensor:
                             f"{data.dtype}; an in-place op cannot change a tensor's dtype "
                             f"(convert first: x = x.astype('{result.dtype}'))")
         np.copyto(data, result, casting="same_kind")
-        self._version_counter[0] += 1
+        function.bump_version(self._version_counter)
         return self
 
 

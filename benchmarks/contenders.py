@@ -19,6 +19,7 @@ class Contender:
     module: str     # file under benchmarks/peers
     variant: str = ""
     tracemalloc: bool = False   # NumPy-based: its allocations are visible to tracemalloc
+    keeps_kernel_setting: bool = False  # runs with the environment's OPENBLAS_CORETYPE instead of without
 
     def python(self) -> Path | None:
         """The venv's interpreter; gradsight falls back to this interpreter (which has the repo)."""
@@ -30,7 +31,8 @@ class Contender:
         return None
 
     def environment(self, threads: int) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in _DROPPED_VARIABLES}
+        dropped = _DROPPED_VARIABLES - ({"OPENBLAS_CORETYPE"} if self.keeps_kernel_setting else set())
+        env = {k: v for k, v in os.environ.items() if k not in dropped}
         for name in _THREAD_VARIABLES:
             env[name] = str(threads)
         if self.env == "gradsight":
@@ -49,6 +51,8 @@ _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS
 
 CONTENDERS: dict[str, Contender] = {c.key: c for c in [
     Contender("floor", "NumPy floor", "gradsight", "floor", tracemalloc=True),
+    Contender("floor_env_kernel", "NumPy floor (environment's OPENBLAS_CORETYPE)", "gradsight", "floor",
+              keeps_kernel_setting=True),
     Contender("gradsight", "gradsight", "gradsight", "gradsight_peer", "nn", tracemalloc=True),
     Contender("gradsight_core", "gradsight (core ops)", "gradsight", "gradsight_peer", "core", tracemalloc=True),
     Contender("torch", "PyTorch", "torch", "torch_peer"),
@@ -69,4 +73,6 @@ def takes_part(key: str, case: str) -> bool:
     """Whether contender `key` is run on `case` at all."""
     if case in ONLY_CONTENDERS:
         return key in ONLY_CONTENDERS[case]
+    if key == "floor_env_kernel":
+        return case in NETWORK_CASES and case != "memory"  # BLAS-bound cases, where the kernel matters
     return key != "gradsight_core" or case in NETWORK_CASES

@@ -84,10 +84,28 @@ def verdict(case_name: str, key: str, timing: dict) -> str | None:
     ours = summary(entry, case.unit)["median"]
     if case.target_us is not None:
         return "PASS" if ours <= case.target_us else "FAIL"
+    if case.per_op_vs is not None:
+        return _relative_verdict(case, key, ours, timing)
     floor = summary(timing[case_name].get("floor", {}), case.unit)
     if floor is None:
         return None
-    return "PASS" if ours / floor["median"] <= case.target_ratio else "FAIL"
+    target = case.core_target_ratio if key == "gradsight_core" and case.core_target_ratio else case.target_ratio
+    return "PASS" if ours / floor["median"] <= target else "FAIL"
+
+
+def _relative_verdict(case, key: str, ours: float, timing: dict) -> str | None:
+    """Per-op time against the same contender on a smaller case, and ahead of a peer on both."""
+    smaller_entry = timing.get(case.per_op_vs, {}).get(key)
+    if smaller_entry is None or _failure(smaller_entry):
+        return None
+    smaller = summary(smaller_entry, case.unit)["median"]
+    passed = ours / smaller <= case.target_ratio
+    if case.ahead_of is not None:
+        for name, mine in ((case.name, ours), (case.per_op_vs, smaller)):
+            peer = timing.get(name, {}).get(case.ahead_of)
+            if peer is not None and not _failure(peer):
+                passed = passed and mine < summary(peer, case.unit)["median"]
+    return "PASS" if passed else "FAIL"
 
 
 def _cell(case_name: str, key: str, timing: dict, unavailable: dict) -> str:

@@ -249,3 +249,19 @@ def lenet(problem, variant):
         return float(value)
 
     return Workload(step, lambda: list(last_grads))
+
+def chain_scalar(problem, variant):
+    x, length = problem["x"], problem["length"]
+    result: list = []
+
+    def step():
+        y = x
+        for _ in range(length):
+            y = y * np.float32(1.0001)
+        grad = np.ones_like(y)
+        for _ in range(length):
+            grad = grad * np.float32(1.0001)
+        result[:] = [grad]
+        return y
+
+    return Workload(step, lambda: list(result))

@@ -148,6 +148,20 @@ def chain(problem, variant):
     return Workload(step, lambda: [x.grad.data])
 
 
+def chain_scalar(problem, variant):
+    x = autograd.tensor(problem["x"], requires_grad=True)
+    length = problem["length"]
+
+    def step():
+        x.grad = None
+        y = x
+        for _ in range(length):
+            y = y * 1.0001
+        y.backward(np.ones(y.shape, y.dtype))
+
+    return Workload(step, lambda: [x.grad.data])
+
+
 def _gradcheck(problem, fast: bool) -> Workload:
     try:
         from autograd.testing import gradcheck

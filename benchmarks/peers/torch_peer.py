@@ -103,3 +103,17 @@ def lenet(problem, variant):
         return value.item()
 
     return Workload(step, lambda: [p.grad.numpy() for p in ordered])
+
+def chain_scalar(problem, variant):
+    x = torch.from_numpy(problem["x"]).requires_grad_()
+    length = problem["length"]
+    ones = torch.from_numpy(np.ones_like(problem["x"]))
+
+    def step():
+        x.grad = None
+        y = x
+        for _ in range(length):
+            y = y * 1.0001
+        y.backward(ones)
+
+    return Workload(step, lambda: [x.grad.numpy()])
