@@ -250,6 +250,7 @@ def lenet(problem, variant):
 
     return Workload(step, lambda: list(last_grads))
 
+
 def chain_scalar(problem, variant):
     x, length = problem["x"], problem["length"]
     result: list = []
