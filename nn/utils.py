@@ -28,6 +28,7 @@ def vector_to_parameters(vector: np.ndarray, parameters) -> None:
     offset = 0
     for p in parameters:
         p.data[...] = vector[offset:offset + p.data.size].reshape(p.data.shape)
+        p._bump_version()  # a backward through the old values must refuse, not use these
         offset += p.data.size
 
 

@@ -173,3 +173,14 @@ def test_as_tensor_and_from_numpy_share_memory():
     assert ag.as_tensor(t, dtype="float64").dtype == np.float64
     with pytest.raises(TypeError, match="from_numpy: expected a numpy.ndarray"):
         ag.from_numpy([1.0, 2.0])
+
+
+def test_vector_to_parameters_between_forward_and_backward_is_refused():
+    import nn
+    from nn.utils import parameters_to_vector, vector_to_parameters
+
+    layer = nn.Linear(3, 2)
+    loss = layer(ag.tensor(np.ones((4, 3), np.float32))).tanh().sum()
+    vector_to_parameters(parameters_to_vector(layer.parameters()) * 2, layer.parameters())
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
