@@ -184,3 +184,14 @@ def test_vector_to_parameters_between_forward_and_backward_is_refused():
     vector_to_parameters(parameters_to_vector(layer.parameters()) * 2, layer.parameters())
     with pytest.raises(RuntimeError, match="in-place"):
         loss.backward()
+
+
+def test_batch_norm_training_step_bumps_the_running_statistics_versions():
+    layer = nn.BatchNorm1d(3)
+    before = (layer.running_mean._version, layer.running_var._version, layer.num_batches_tracked._version)
+    layer(ag.tensor(np.random.default_rng(0).normal(size=(8, 3))))
+    after = (layer.running_mean._version, layer.running_var._version, layer.num_batches_tracked._version)
+    assert all(b < a for b, a in zip(before, after))
+    layer.eval()
+    layer(ag.tensor(np.ones((2, 3))))
+    assert (layer.running_mean._version, layer.running_var._version) == after[:2]  # eval reads, never writes

@@ -60,8 +60,12 @@ class BatchNorm1d(Module):
         out = F.batch_norm(x, self.running_mean if keep_running else None,
                            self.running_var if keep_running else None,
                            self.weight, self.bias, use_batch_stats, momentum, self.eps)
+        if use_batch_stats and keep_running and self.running_mean is not None:
+            self.running_mean._bump_version()  # updated in place by batch_norm: a saved copy would be stale
+            self.running_var._bump_version()
         if counting:  # counted only once batch_norm has accepted the batch (all or nothing)
             self.num_batches_tracked.data += 1
+            self.num_batches_tracked._bump_version()
         return out
 
     def extra_repr(self) -> str:
