@@ -23,9 +23,9 @@ def build(activation, initializer, seed: int):
     """8 hidden layers of 64 units with the given activation (maxout: 2 pieces per unit), same init."""
     if activation is not None:
         return mlp([64] + [WIDTH] * DEPTH + [10], activation, generator=seed, initializer=initializer)
-    layers = [nn.Maxout(64 if i == 0 else WIDTH, WIDTH, pieces=2, generator=seed) for i in range(DEPTH)]
-    layers.append(nn.Linear(WIDTH, 10, generator=seed))
-    generator = np.random.default_rng(seed)
+    generator = np.random.default_rng(seed)  # one stream for the whole model (layers refuse an int)
+    layers = [nn.Maxout(64 if i == 0 else WIDTH, WIDTH, pieces=2, generator=generator) for i in range(DEPTH)]
+    layers.append(nn.Linear(WIDTH, 10, generator=generator))
     for layer in layers:
         initializer(layer.weight, generator)
     return nn.Sequential(*layers)
@@ -42,13 +42,13 @@ def unit_health(model, x) -> dict:
             "mean": float(np.mean([out.mean() for _, _, out in outputs]))}
 
 
-def shoot(activation, initializer, steps: int, data) -> dict:
+def shoot(activation, initializer, steps: int, data, seed: int) -> dict:
     x_train, x_test, y_train, y_test = data
-    model = build(activation, initializer, seed=1)
+    model = build(activation, initializer, seed=seed + 1)
     errors = []
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported, not warned about
         losses = train(model, x_train, y_train, steps, nn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9),
-                       batch_size=64, every=10,
+                       batch_size=64, seed=seed, every=10,
                        callback=lambda step, m: errors.append((step, 1 - evaluate(m, x_train, y_train)[0])))
     reached = next((step for step, error in errors if error <= TARGET_ERROR), None)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -57,11 +57,11 @@ def shoot(activation, initializer, steps: int, data) -> dict:
                 **unit_health(model, x_train)}
 
 
-def run(quick: bool = False, out_dir: Path = Path("out/e11_activations")) -> list:
+def run(quick: bool = False, out_dir: Path = Path("out/e11_activations"), seed: int = 0) -> list:
     steps = 400 if quick else 1000
     inits = ["Xavier"] if quick else list(INITS)
-    data = digits(seed=0)
-    results = {(init, name): shoot(act, INITS[init], steps, data)
+    data = digits(seed=seed)
+    results = {(init, name): shoot(act, INITS[init], steps, data, seed)
                for init in inits for name, act in ACTIVATIONS.items()}
     for init in inits:
         print_table(f"{DEPTH} hidden layers of {WIDTH} on the digits, {init} init for all, SGD lr 0.01 momentum 0.9, "
