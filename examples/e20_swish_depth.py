@@ -38,7 +38,7 @@ def run(quick: bool = False, out_dir: Path = Path("out/e20_swish_depth"), seed: 
     found = shape()
     print(f"swish: minimum {found['minimum']:.4f} at x = {found['at']:.3f}; gradient above 1e-3 on "
           f"{100 * found['passing']:.1f}% of (-4, 0)")
-    depths, nets, steps = ((2, 12), 1, 300) if quick else ((2, 6, 12, 20), 3, 1000)
+    depths, nets, steps = ((2, 12), 1, 300) if quick else ((2, 6, 12), 2, 600)
     data = digits(seed=seed)
     x_train, x_test, y_train, y_test = data
     accuracy = {}

@@ -59,9 +59,9 @@ def test_e04_sigmoid_is_not_zero_centred(claims):
 def test_e05_dead_relus(claims):
     c = claims(5)
     kill = c["huge_step_kills"]["values"]
-    assert kill["before"] < 0.1 and kill["after"] > 0.25
+    assert kill["before"] < 0.1 and kill["after"] > 0.25  # mean of 4 nets; one net alone: 25-48% over seeds
     stay = c["stay_dead"]["values"]
-    assert stay["revived"] == 0 and stay["final"] >= 0.9 * kill["after"] and stay["gradless"] > 0.25
+    assert stay["revived"] == 0 and stay["final"] >= 0.9 * stay["after"] and stay["gradless"] >= 0.9 * stay["after"]
     remedy = c["leaky_elu_reduce"]["values"]
     assert remedy["gradless"]["leaky"] == 0 and remedy["gradless"]["elu"] < 0.5 * remedy["gradless"]["relu"]
     bias = c["positive_bias"]["values"]
