@@ -20,7 +20,7 @@ LECTURE = Lecture(
     look_at={"zero_one_vs_surrogate": "Along a random line through the weights the 0-1 loss is a staircase with "
                                       "flat steps; cross-entropy is smooth and slopes toward better weights."},
 )
-EPS = 1e-4
+EPS = 1e-6  # a gradient is the limit eps -> 0: the flips an eps step causes shrink with eps
 
 
 def zero_one(weights: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
