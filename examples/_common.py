@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,13 +28,27 @@ if TYPE_CHECKING:
 # progress bars (viz.progress, tqdm) for standalone full-size runs in a terminal; off in the tour and tests
 SHOW_PROGRESS = False
 
-__all__ = ["ClaimResult", "plt", "claim", "print_table", "save_figure", "save_graph", "main_for", "mlp",
-           "digits", "train", "evaluate", "activation_outputs"]
+__all__ = ["ClaimResult", "plt", "claim", "not_reproduced", "stream", "print_table", "save_figure", "save_graph",
+           "main_for", "mlp", "digits", "train", "evaluate", "activation_outputs"]
 
 
 def claim(key: str, text: str, measured: str, holds: bool | np.bool_, **values: Any) -> ClaimResult:
     """A ClaimResult whose raw numbers are converted to plain Python (for JSON and tests)."""
     return ClaimResult(key, text, measured, bool(holds), {k: _plain(v) for k, v in values.items()})
+
+
+def not_reproduced(key: str, text: str, measured: str, **values: Any) -> ClaimResult:
+    """A claim the tour states up front it cannot reproduce at this scale (`text` gives the reason)."""
+    return ClaimResult(key, text, measured, False, {k: _plain(v) for k, v in values.items()}, "not reproduced")
+
+
+def stream(seed: int, name: str) -> np.random.Generator:
+    """A generator for one named use (data, init, a direction, ...) derived from the tour's seed.
+
+    Different names give independent streams, so adding a draw in one place never shifts another."""
+    import numpy as np
+
+    return np.random.default_rng([seed, zlib.crc32(name.encode())])
 
 
 def _plain(value):
@@ -72,32 +87,41 @@ def save_graph(digraph: Digraph, out_dir: Path, name: str, formats: tuple[str, .
 
 
 def main_for(run: Callable, experiment: str, description: str) -> None:
-    """The command line every experiment shares: --quick, --out DIR; prints the claims table."""
+    """The command line every experiment shares: --quick, --out DIR, --seed K; prints the claims table."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="reduced sizes (a few seconds)")
     parser.add_argument("--out", type=Path, default=Path("out") / experiment,
                         help=f"folder for the figures (default: out/{experiment})")
+    parser.add_argument("--seed", type=int, default=0, help="seed of data, init and training (default 0)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     global SHOW_PROGRESS
     SHOW_PROGRESS = sys.stderr.isatty() and not args.quick
-    results = run(quick=args.quick, out_dir=args.out)
+    import nn
+
+    nn.manual_seed(args.seed)  # as the tour does
+    results = run(quick=args.quick, out_dir=args.out, seed=args.seed)
     print("\n" + format_claims(results))
     print(f"\nfigures in {args.out}/")
     sys.exit(0)
 
 
 # ----- models, data and a training loop shared by the experiments ------------------------
-def mlp(sizes: list[int], activation: Callable[[], Module], generator: np.random.Generator | int | None,
-        initializer: Callable[[Parameter, np.random.Generator | int | None], Any] | None = None,
+def mlp(sizes: list[int], activation: Callable[[], Module], generator: np.random.Generator | int,
+        initializer: Callable[[Parameter, np.random.Generator], Any] | None = None,
         bias: float | None = None, batch_norm: bool = False) -> Sequential:
-    """Sequential of Linear layers with `activation()` after every hidden one.
+    """Sequential of Linear layers with `activation()` after every hidden one, all drawn from ONE stream.
 
-    `initializer(weight, generator)` replaces PyTorch's default weight init, `bias` sets every
-    bias to a constant, `batch_norm` puts a BatchNorm1d between each hidden Linear and activation.
+    `generator` is a numpy Generator or an int seeding one stream for the whole model (so no two
+    layers are alike); `initializer(weight, generator)` replaces PyTorch's default weight init, `bias`
+    sets every bias to a constant, `batch_norm` puts a BatchNorm1d between each hidden Linear and activation.
     """
+    import numpy as np
+
     import nn
 
+    if not isinstance(generator, np.random.Generator):
+        generator = np.random.default_rng(generator)  # one stream for the whole model
     layers = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         linear = nn.Linear(fan_in, fan_out, generator=generator)

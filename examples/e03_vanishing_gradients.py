@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from _common import claim, digits, main_for, mlp, plt, print_table, save_figure, save_graph
+from _common import claim, digits, main_for, mlp, plt, print_table, save_figure, save_graph, stream
 
 import autograd as ag
 import nn
@@ -43,9 +43,9 @@ NETS = {
 }
 
 
-def gradients_at_init(activation, initializer, x, y) -> tuple[np.ndarray, viz.Trace, object]:
+def gradients_at_init(activation, initializer, x, y, generator) -> tuple[np.ndarray, viz.Trace, object]:
     """RMS of each Linear layer's weight gradient (input layer first) after one backward at init."""
-    model = mlp([64] + [WIDTH] * DEPTH + [10], activation, generator=1, initializer=initializer, bias=0.0)
+    model = mlp([64] + [WIDTH] * DEPTH + [10], activation, generator=generator, initializer=initializer, bias=0.0)
     loss = F.cross_entropy(model(ag.tensor(x)), ag.tensor(y))
     traced = viz.trace(loss, model=model)  # before backward, so op gradients are recorded too
     loss.backward()
@@ -59,12 +59,12 @@ def per_layer_factor(rms: np.ndarray) -> float:
     return float(np.exp(np.mean(np.diff(np.log(hidden[::-1])))))
 
 
-def run(quick: bool = False, out_dir: Path = Path("out/e03_vanishing_gradients")) -> list:
-    x_train, _, y_train, _ = digits(seed=0)
+def run(quick: bool = False, out_dir: Path = Path("out/e03_vanishing_gradients"), seed: int = 0) -> list:
+    x_train, _, y_train, _ = digits(seed=seed)
     x, y = x_train[:BATCH], y_train[:BATCH]
     results = {}
     for name, (activation, initializer) in NETS.items():
-        rms, traced, model = gradients_at_init(activation, initializer, x, y)
+        rms, traced, model = gradients_at_init(activation, initializer, x, y, stream(seed, name))
         vanishing = [n.name for n in traced.parameters() if "vanishing" in n.flags]
         results[name] = {"rms": rms, "factor": per_layer_factor(rms), "trace": traced, "vanishing": vanishing,
                          "model": model}

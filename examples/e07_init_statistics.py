@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from _common import claim, main_for, plt, print_table, save_figure
+from _common import claim, main_for, plt, print_table, save_figure, stream
 
 import autograd as ag
 from gradsight.claims import Lecture
@@ -43,9 +43,8 @@ SETUPS = {
 }
 
 
-def layer_activations(inputs: np.ndarray, activation: str, initializer, seed: int) -> list[np.ndarray]:
+def layer_activations(inputs: np.ndarray, activation: str, initializer, rng: np.random.Generator) -> list[np.ndarray]:
     """Forward unit-Gaussian inputs through LAYERS layers of WIDTH units; every layer's output."""
-    rng = np.random.default_rng(seed)
     h = ag.tensor(inputs)
     outputs = []
     with ag.no_grad():
@@ -57,12 +56,12 @@ def layer_activations(inputs: np.ndarray, activation: str, initializer, seed: in
     return outputs
 
 
-def run(quick: bool = False, out_dir: Path = Path("out/e07_init_statistics")) -> list:
+def run(quick: bool = False, out_dir: Path = Path("out/e07_init_statistics"), seed: int = 0) -> list:
     samples = 500 if quick else 1000
-    inputs = np.random.default_rng(0).standard_normal((samples, WIDTH)).astype(np.float32)
+    inputs = stream(seed, "inputs").standard_normal((samples, WIDTH)).astype(np.float32)
     stats = {}
     for name, (activation, initializer) in SETUPS.items():
-        outputs = layer_activations(inputs, activation, initializer, seed=1)
+        outputs = layer_activations(inputs, activation, initializer, stream(seed, name))
         stats[name] = {
             "outputs": outputs,
             "std": np.array([o.std() for o in outputs], dtype=np.float64),

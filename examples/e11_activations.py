@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from _common import claim, main_for, plt, print_table, save_figure
+from _common import claim, main_for, not_reproduced, plt, print_table, save_figure
 
 import autograd as ag
 import nn
@@ -123,15 +123,20 @@ def run(quick: bool = False, out_dir: Path = Path("out/e11_activations"), seed: 
     bn_speedup = steps["ReLU"] / steps["ReLU + BN"]
     per_seed = {network: [r["reached"] for r in runs[network, best[network]]] for network in NETWORKS}
     return [
-        claim("relu_6x_faster_not_at_this_scale",
-              "ReLU reaches 25% training error ~6x faster than tanh (Krizhevsky et al. 2012, a 4-conv CNN on "
-              "CIFAR-10): NOT reproduced on MNIST at this scale, where the task is easy and 25% error comes within a "
-              "few dozen steps; here tanh, each at its best learning rate, gets there at least as fast as ReLU",
-              f"steps to 25% error (median of {len(seeds)} seeds): ReLU {_steps(steps['ReLU'])} at lr "
-              f"{best['ReLU']:g}, tanh {_steps(steps['tanh'])} at lr {best['tanh']:g}: ReLU {relu_speedup:.2f}x "
-              "as fast as tanh (the paper: 6x)",
-              relu_speedup <= 1.0, speedup=relu_speedup, relu_steps=steps["ReLU"], tanh_steps=steps["tanh"],
-              relu_lr=best["ReLU"], tanh_lr=best["tanh"], per_seed=per_seed),
+        not_reproduced("relu_6x_faster",
+                       "ReLU reaches 25% training error ~6x faster than tanh (Krizhevsky et al. 2012, a 4-conv CNN "
+                       "on CIFAR-10): NOT reproducible at this scale, where 25% error on 14x14 MNIST comes within a "
+                       "few dozen steps for either activation",
+                       f"steps to 25% error (median of {len(seeds)} seeds): ReLU {_steps(steps['ReLU'])} at lr "
+                       f"{best['ReLU']:g}, tanh {_steps(steps['tanh'])} at lr {best['tanh']:g}: ReLU "
+                       f"{relu_speedup:.2f}x as fast as tanh (the paper: 6x)",
+                       speedup=relu_speedup, relu_steps=steps["ReLU"], tanh_steps=steps["tanh"],
+                       relu_lr=best["ReLU"], tanh_lr=best["tanh"], per_seed=per_seed),
+        claim("tanh_keeps_up_at_this_scale",
+              "What this scale shows instead: each at its best learning rate, tanh reaches 25% training error at "
+              "least as fast as ReLU on the small CNN (the speed-up needs a harder task and longer training)",
+              f"ReLU {relu_speedup:.2f}x as fast as tanh (median of {len(seeds)} seeds)",
+              relu_speedup <= 1.0, speedup=relu_speedup),
         claim("bn_cnn_fewer_steps",
               f"Batch norm in a CNN: with BatchNorm2d after each convolution the ReLU network reaches 25% training "
               f"error in fewer steps (at least {BN_SPEEDUP}x fewer), each network at its best learning rate",

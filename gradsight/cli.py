@@ -1,4 +1,4 @@
-"""The `gradsight` console command: `gradsight tour [--quick] [--out DIR] [--only N,...] [--list]`."""
+"""The `gradsight` console command: `gradsight tour [--quick] [--out DIR] [--only N,...] [--seed K | --seeds A-B]`."""
 from __future__ import annotations
 
 import argparse
@@ -48,6 +48,26 @@ def _experiments_epilog() -> str:
     return "experiments (gradsight tour --list shows their claims):\n" + "\n".join(rows)
 
 
+def _seed_list(text: str) -> list[int]:
+    """Seeds from "0-9" (a range, both ends included), "0,3,7", or a mix such as "0-2,5"."""
+    seeds = []
+    try:
+        for part in (p.strip() for p in text.split(",") if p.strip()):
+            low, _, high = part.partition("-")
+            seeds.extend(range(int(low), int(high) + 1) if high else [int(low)])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seeds expects seeds like 0-9 or 0,3,7; got {text!r}") from None
+    if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
+        raise argparse.ArgumentTypeError(f"--seeds expects distinct non-negative seeds like 0-9; got {text!r}")
+    return seeds
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"--seed expects a non-negative integer; got {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `gradsight` command and its `tour` subcommand."""
     from . import __version__
@@ -65,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     tour.add_argument("--quick", action="store_true", help="reduced sizes (seconds per experiment)")
     tour.add_argument("--out", type=Path, default=Path("out/tour"), help="output folder (default: out/tour)")
     tour.add_argument("--only", type=_numbers, default=None, help="comma-separated experiment numbers, e.g. 3,7")
+    seeding = tour.add_mutually_exclusive_group()
+    seeding.add_argument("--seed", type=_seed, default=0, help="seed every experiment's data, init and "
+                         "training (default 0; the same seed repeats the same numbers)")
+    seeding.add_argument("--seeds", type=_seed_list, default=None, help="run the tour once per seed, e.g. 0-9, "
+                         "at quick sizes, and report per claim how many seeds hold and each value's spread")
     tour.add_argument("--strict", action="store_true", help="exit with status 1 when a claim does not hold")
     return parser
 
@@ -79,7 +104,7 @@ def single_threaded_blas() -> None:
 def tour_command(args: argparse.Namespace) -> int:
     """Run the tour; exit 0 when every experiment ran (failing claims are printed, not hidden)."""
     from .terminal import fit_line
-    from .tour import TourError, examples_dir, run_tour, summary_table
+    from .tour import TourError, examples_dir, run_tour, run_tour_seeds, seeds_table, summary_table
 
     if args.list:
         try:
@@ -92,20 +117,31 @@ def tour_command(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         show_training_progress(examples_dir())
-        runs = run_tour(args.quick, args.out, args.only)
+        if args.seeds is not None:
+            runs = run_tour_seeds(True, args.out, args.seeds, args.only)  # several seeds: quick sizes
+        else:
+            runs = run_tour(args.quick, args.out, args.only, seed=args.seed)
     except TourError as error:
         print(error, file=sys.stderr)
         return 2
     claims = [c for r in runs for c in r.claims]
     held = sum(c.holds for c in claims)
-    print("\n=== summary: claim -> measured -> verdict ===\n" + summary_table(runs))
-    print("\n" + fit_line(f"{held} of {len(claims)} claims hold; {len(runs)} experiment{'s' * (len(runs) != 1)} in "
+    if args.seeds is not None:
+        print(f"\n=== summary over seeds {args.seeds[0]}..{args.seeds[-1]} ({len(args.seeds)} seeds, quick sizes): "
+              "claim -> seeds holding -> verdict -> spread ===\n" + seeds_table(runs))
+    else:
+        print(f"\n=== summary (seed {args.seed}): claim -> measured -> verdict ===\n" + summary_table(runs))
+    unreproduced = sum(c.verdict == "not reproduced" for c in claims)
+    failed = len(claims) - held - unreproduced
+    seeds_note = f" on every one of {len(args.seeds)} seeds" if args.seeds is not None else ""
+    print("\n" + fit_line(f"{held} of {len(claims)} claims hold{seeds_note}; {failed} fail; {unreproduced} not "
+                          f"reproduced; {len(runs)} experiment{'s' * (len(runs) != 1)} in "
                           f"{time.perf_counter() - start:.0f} s; page: {args.out / 'index.html'}"))
     crashed = [r.name for r in runs if r.error]
     if crashed:
         print(f"experiments that raised: {', '.join(crashed)}", file=sys.stderr)
         return 1
-    return 1 if args.strict and held < len(claims) else 0
+    return 1 if args.strict and failed else 0
 
 
 def show_training_progress(folder: Path) -> None:

@@ -6,6 +6,7 @@ import importlib.util
 import io
 import json
 import re
+import statistics
 import sys
 import time
 import traceback
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from .claims import ClaimResult, format_table, verdict
+from .claims import ClaimResult, SeedSpread, format_table
 from .page import write_page  # the teacher's page lives in page.py
 
 EXPERIMENT_PATTERN = re.compile(r"^e(\d\d)_\w+\.py$")
@@ -67,7 +68,7 @@ def load_experiment(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     if not callable(getattr(module, "run", None)):
-        raise TourError(f"gradsight tour: {path} has no run(quick, out_dir) function")
+        raise TourError(f"gradsight tour: {path} has no run(quick, out_dir, seed) function")
     return module
 
 
@@ -85,8 +86,11 @@ class _Tee(io.TextIOBase):
         self.stream.flush()
 
 
-def run_experiment(number: int, path: Path, quick: bool, out: Path, echo: bool = True) -> ExperimentRun:
-    """Run one experiment; an exception becomes a failing claim with its traceback, never hidden."""
+def run_experiment(number: int, path: Path, quick: bool, out: Path, echo: bool = True,
+                   seed: int = 0) -> ExperimentRun:
+    """Run one experiment with `seed`; an exception becomes a failing claim with its traceback, never hidden."""
+    import nn  # after the CLI set the BLAS threads: nn imports NumPy
+
     name = path.stem
     record = ExperimentRun(number, name)
     out_dir = out / name
@@ -95,8 +99,9 @@ def run_experiment(number: int, path: Path, quick: bool, out: Path, echo: bool =
     start = time.perf_counter()
     try:
         module = load_experiment(path)
+        nn.manual_seed(seed)  # anything left on the default generator repeats with the seed too
         with contextlib.redirect_stdout(tee):
-            record.claims = list(module.run(quick=quick, out_dir=out_dir))
+            record.claims = list(module.run(quick=quick, out_dir=out_dir, seed=seed))
     except Exception as error:  # noqa: BLE001  (the tour reports every failure and goes on)
         record.error = traceback.format_exc()
         record.claims = [ClaimResult("runs", f"experiment {name} runs to the end",
@@ -107,8 +112,8 @@ def run_experiment(number: int, path: Path, quick: bool, out: Path, echo: bool =
     return record
 
 
-def run_tour(quick: bool, out: Path, only: list[int] | None = None, echo: bool = True) -> list[ExperimentRun]:
-    """Run the chosen experiments (all by default) and write results.json and index.html in `out`."""
+def chosen_experiments(only: list[int] | None) -> dict[int, Path]:
+    """Number -> path of the experiments to run: all, or the numbers in `only` (unknown ones refused)."""
     experiments = discover(examples_dir())
     if only:
         unknown = sorted(set(only) - set(experiments))
@@ -116,29 +121,117 @@ def run_tour(quick: bool, out: Path, only: list[int] | None = None, echo: bool =
             raise TourError(f"gradsight tour: no experiment numbered {unknown}; "
                             f"available: {sorted(experiments)}")
         experiments = {n: experiments[n] for n in sorted(set(only))}
+    return experiments
+
+
+def run_tour(quick: bool, out: Path, only: list[int] | None = None, echo: bool = True,
+             seed: int = 0) -> list[ExperimentRun]:
+    """Run the chosen experiments (all by default) with `seed`; write results.json and index.html in `out`."""
+    experiments = chosen_experiments(only)
     out.mkdir(parents=True, exist_ok=True)
     runs = []
     for number, path in experiments.items():
         if echo:
-            print(f"\n=== experiment {number}: {path.stem} ===", flush=True)
-        runs.append(run_experiment(number, path, quick, out, echo))
-    write_results(runs, out, quick)
+            print(f"\n=== experiment {number}: {path.stem} (seed {seed}) ===", flush=True)
+        runs.append(run_experiment(number, path, quick, out, echo, seed))
+    write_results(runs, out, quick, seed=seed)
     write_page(runs, out, quick)
     return runs
 
 
+def run_tour_seeds(quick: bool, out: Path, seeds: list[int], only: list[int] | None = None,
+                   echo: bool = True) -> list[ExperimentRun]:
+    """The tour once per seed (each in out/seed-K/); then one results.json and page with every claim's spread.
+
+    The returned runs are the first seed's, with each claim replaced by its multi-seed summary."""
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise TourError(f"gradsight tour: --seeds needs distinct seeds, got {seeds}")
+    chosen_experiments(only)  # refuse unknown numbers before the first seed runs
+    per_seed = {}
+    for seed in seeds:
+        if echo:
+            print(f"\n##### seed {seed} ({seeds.index(seed) + 1} of {len(seeds)}) #####", flush=True)
+        per_seed[seed] = run_tour(quick, out / f"seed-{seed}", only, echo=echo, seed=seed)
+    runs = combine_seeds(per_seed)
+    write_results(runs, out, quick, seeds=seeds)
+    write_page(runs, out, quick, seeds=seeds)
+    return runs
+
+
+def combine_seeds(per_seed: dict[int, list[ExperimentRun]]) -> list[ExperimentRun]:
+    """The first seed's runs with every claim summarized over all seeds (verdict per seed, value spread)."""
+    seeds = list(per_seed)
+    combined = []
+    for position, first in enumerate(per_seed[seeds[0]]):
+        runs = {seed: per_seed[seed][position] for seed in seeds}
+        claims = []
+        for claim in first.claims:
+            results = {seed: next((c for c in run.claims if c.key == claim.key), None) for seed, run in runs.items()}
+            claims.append(_combine_claim(claim, results))
+        errors = [f"seed {seed}:\n{run.error}" for seed, run in runs.items() if run.error]
+        combined.append(ExperimentRun(first.number, first.name, claims, first.output, first.figures,
+                                      sum(r.seconds for r in runs.values()), "\n".join(errors) or None))
+    return combined
+
+
+def _combine_claim(first: ClaimResult, results: dict[int, ClaimResult | None]) -> ClaimResult:
+    verdicts = {seed: (r.verdict if r is not None else "fails") for seed, r in results.items()}
+    spread = {}
+    for name in scalar_values(first.values):
+        numbers = [scalar_values(r.values).get(name) for r in results.values() if r is not None]
+        if len(numbers) == len(results) and all(n is not None for n in numbers):
+            spread[name] = {"median": statistics.median(numbers), "min": min(numbers), "max": max(numbers)}
+    distinct = set(verdicts.values())
+    overall = distinct.pop() if len(distinct) == 1 else "fails"  # a verdict that flips with the seed is no verdict
+    seeds = SeedSpread(verdicts, spread)
+    holding = f"holds for {seeds.seeds_holding} of {len(verdicts)} seeds"
+    ranges = "; ".join(f"{name} {_short(s['median'])} ({_short(s['min'])}..{_short(s['max'])})"
+                       for name, s in spread.items())
+    measured = f"{holding}; median (range): {ranges}" if ranges else holding
+    return ClaimResult(first.key, first.claim, measured, overall == "holds", first.values, overall, seeds)
+
+
+def scalar_values(values: dict, prefix: str = "") -> dict[str, float]:
+    """Every scalar number in a claim's values (nested dicts as dotted names; bools, lists and text left out)."""
+    found = {}
+    for name, value in values.items():
+        if isinstance(value, dict):
+            found.update(scalar_values(value, f"{prefix}{name}."))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            found[f"{prefix}{name}"] = value
+    return found
+
+
+def _short(number: float) -> str:
+    return f"{number:.3g}" if isinstance(number, float) else str(number)
+
+
 def summary_table(runs: list[ExperimentRun]) -> str:
-    """The claim -> measured -> holds/FAILS table of a whole tour."""
-    rows = [[str(r.number), c.claim, c.measured, verdict(c.holds)] for r in runs for c in r.claims]
+    """The claim -> measured -> verdict table of a whole tour."""
+    rows = [[str(r.number), c.claim, c.measured, c.label] for r in runs for c in r.claims]
     return format_table(rows, ["#", "claim", "measured", "verdict"])
 
 
-def write_results(runs: list[ExperimentRun], out: Path, quick: bool) -> Path:
-    """Machine-readable results (claims with their raw values, figures, timings) as JSON."""
-    data = {"quick": quick, "experiments": [
+def seeds_table(runs: list[ExperimentRun]) -> str:
+    """Per claim of a multi-seed tour: seeds holding, the overall verdict, and the measured spread."""
+    rows = [[str(r.number), c.key, f"{c.seeds.seeds_holding}/{len(c.seeds.verdicts)}" if c.seeds else "-",
+             c.label, c.measured] for r in runs for c in r.claims]
+    return format_table(rows, ["#", "claim", "seeds holding", "verdict", "median (min..max) of each value"])
+
+
+def write_results(runs: list[ExperimentRun], out: Path, quick: bool, seed: int | None = None,
+                  seeds: list[int] | None = None) -> Path:
+    """Machine-readable results (claims with their raw values, figures, timings) as JSON; a multi-seed
+    tour lists its `seeds` and gives each claim its per-seed verdicts and value spread."""
+    data = {"quick": quick}
+    if seeds is not None:
+        data["seeds"] = list(seeds)
+    elif seed is not None:
+        data["seed"] = seed
+    data["experiments"] = [
         {"number": r.number, "name": r.name, "seconds": round(r.seconds, 2), "error": r.error,
          "figures": [str(p.relative_to(out)) for p in r.figures],
-         "claims": [c.to_dict() for c in r.claims]} for r in runs]}
+         "claims": [c.to_dict() for c in r.claims]} for r in runs]
     path = out / "results.json"
     path.write_text(json.dumps(data, indent=1, default=float))
     return path

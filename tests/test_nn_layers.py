@@ -40,7 +40,7 @@ def test_linear_has_pytorchs_layout_and_computes_x_wt_plus_b():
 
 
 def test_linear_default_init_is_pytorchs_uniform():
-    layer = nn.Linear(400, 300, generator=0)
+    layer = nn.Linear(400, 300, generator=np.random.default_rng(0))
     bound = 1 / math.sqrt(400)  # kaiming_uniform(a=√5) reduces to U(±1/√fan_in)
     for values in (layer.weight.data, layer.bias.data):
         assert np.abs(values).max() <= bound
@@ -54,12 +54,25 @@ def test_linear_init_is_reproducible():
     nn.manual_seed(7)
     b = nn.Linear(5, 4)
     np.testing.assert_array_equal(a.weight.data, b.weight.data)
-    np.testing.assert_array_equal(nn.Linear(5, 4, generator=3).bias.data, nn.Linear(5, 4, generator=3).bias.data)
-    assert not np.array_equal(nn.Linear(5, 4, generator=3).weight.data, nn.Linear(5, 4, generator=4).weight.data)
+    same = [nn.Linear(5, 4, generator=np.random.default_rng(3)) for _ in range(2)]
+    np.testing.assert_array_equal(same[0].bias.data, same[1].bias.data)
+    shared = np.random.default_rng(3)  # one stream for a whole model: its layers differ
+    assert not np.array_equal(nn.Linear(5, 4, generator=shared).weight.data,
+                              nn.Linear(5, 4, generator=shared).weight.data)
+
+
+@pytest.mark.parametrize("make", [lambda g: nn.Linear(5, 4, generator=g), lambda g: nn.Maxout(5, 4, 2, generator=g),
+                                  lambda g: nn.Dropout(0.5, generator=g)])
+def test_a_layer_refuses_an_int_seed_that_would_tie_same_shaped_layers(make):
+    with pytest.raises(TypeError, match=r"generator=1 is an int.*identical weights.*np.random.default_rng\(1\)"
+                                        r".*nn.manual_seed\(1\)"):
+        make(1)
+    with pytest.raises(TypeError, match="numpy Generator"):
+        make("seed")
 
 
 def test_linear_gradients_match_numerical():
-    layer = nn.Linear(3, 2, dtype=np.float64, generator=0)
+    layer = nn.Linear(3, 2, dtype=np.float64, generator=np.random.default_rng(0))
     x = np.random.default_rng(0).normal(size=(4, 3))
     weights = np.random.default_rng(1).normal(size=(4, 2))
 
@@ -262,7 +275,7 @@ def test_layer_norm_normalizes_each_sample():
 
 # ----- dropout --------------------------------------------------------------------------------
 def test_dropout_is_inverted_in_training_and_the_identity_in_eval():
-    layer = nn.Dropout(0.25, generator=0)
+    layer = nn.Dropout(0.25, generator=np.random.default_rng(0))
     x = autograd.tensor(np.ones((200, 50)))
     out = layer(x).data
     assert set(np.unique(out)) == {0.0, 1 / 0.75}
@@ -282,14 +295,14 @@ def test_dropout_is_reproducible_with_manual_seed():
 
 def test_dropout_backward_uses_the_same_mask():
     x = autograd.tensor(np.ones((4, 6)), requires_grad=True)
-    out = nn.Dropout(0.5, generator=1)(x)
+    out = nn.Dropout(0.5, generator=np.random.default_rng(1))(x)
     out.sum().backward()
     np.testing.assert_array_equal(x.grad.data, out.data)
 
 
 # ----- maxout, flatten ------------------------------------------------------------------------
 def test_maxout_is_the_max_of_its_pieces():
-    layer = nn.Maxout(4, 3, pieces=2, dtype=np.float64, generator=0)
+    layer = nn.Maxout(4, 3, pieces=2, dtype=np.float64, generator=np.random.default_rng(0))
     assert layer.weight.shape == (6, 4)
     x = np.random.default_rng(0).normal(size=(5, 4))
     z = x @ layer.weight.data.T + layer.bias.data

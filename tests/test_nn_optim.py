@@ -281,7 +281,7 @@ def test_step_updates_parameter_arrays_in_place():
 
 # ----- penalties ------------------------------------------------------------------------------
 def test_l2_penalty_gradient_equals_weight_decay():
-    model = nn.Linear(3, 2, generator=0)
+    model = nn.Linear(3, 2, generator=np.random.default_rng(0))
     penalty = nn.optim.l2_penalty(model, 0.1)
     expected = 0.05 * float(np.sum(model.weight.data.astype(np.float64) ** 2))
     assert penalty.item() == pytest.approx(expected, rel=1e-6)

@@ -1561,14 +1561,14 @@ def check_init() -> None:
     # default initialization of the layers, as torch.nn: Linear is kaiming_uniform(a=√5) = U(±1/√fan_in)
     weights, biases = [], []
     for seed in range(6):
-        layer = nn.Linear(400, 30, generator=seed)
+        layer = nn.Linear(400, 30, generator=np.random.default_rng(seed))
         weights.append(layer.weight.data.ravel())
         biases.append(layer.bias.data.ravel())
     bound = 1 / math.sqrt(400)
     REPORT.record(
         "init", "nn.Linear(400, 30) weight ~ U(±1/√400)", _statistics_problem(np.concatenate(weights), -bound, bound)
     )
-    bias = np.concatenate([nn.Linear(400, 2000, generator=1).bias.data])
+    bias = np.concatenate([nn.Linear(400, 2000, generator=np.random.default_rng(1)).bias.data])
     REPORT.record("init", "nn.Linear(400, 2000) bias ~ U(±1/√400)", _statistics_problem(bias, -bound, bound))
     layer = nn.Linear(3, 2)
     REPORT.record(

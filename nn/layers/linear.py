@@ -10,6 +10,7 @@ from autograd import get_default_dtype
 from .. import functional as F
 from .. import init
 from ..module import Module, Parameter
+from ..seeding import layer_generator
 
 
 def _check_size(layer: str, **sizes: int) -> None:
@@ -30,21 +31,24 @@ def _reset_like_torch(weight: Parameter, bias: Parameter | None, generator) -> N
 class Linear(Module):
     """y = x Wᵀ + b with weight (out_features, in_features) and bias (out_features,), as in PyTorch.
 
-    Initialized as PyTorch does (uniform ±1/√in_features); `generator` (a numpy Generator or int
-    seed) makes the draw reproducible, as does `nn.manual_seed`.
+    Initialized as PyTorch does (uniform ±1/√in_features); `generator` (a numpy Generator shared by the
+    model's layers; an int is refused, see nn.seeding.layer_generator) makes the draw reproducible, as does
+    `nn.manual_seed`.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, *, dtype=None,
                  generator=None):
         super().__init__()
         _check_size("Linear", in_features=in_features, out_features=out_features)
+        generator = layer_generator(generator, "nn.Linear")
         self.in_features, self.out_features = in_features, out_features
         dtype = np.dtype(dtype or get_default_dtype())
         self.weight = Parameter(np.empty((out_features, in_features), dtype))
         self.bias = Parameter(np.empty(out_features, dtype)) if bias else None
         self.reset_parameters(generator)
 
-    def reset_parameters(self, generator=None) -> None:
+    def reset_parameters(self, generator: np.random.Generator | None = None) -> None:
+        """Draw the weights again as PyTorch does, from `generator` (or the default generator)."""
         _reset_like_torch(self.weight, self.bias, generator)
 
     def forward(self, x):
@@ -62,13 +66,15 @@ class Maxout(Module):
                  dtype=None, generator=None):
         super().__init__()
         _check_size("Maxout", in_features=in_features, out_features=out_features, pieces=pieces)
+        generator = layer_generator(generator, "nn.Maxout")
         self.in_features, self.out_features, self.pieces = in_features, out_features, pieces
         dtype = np.dtype(dtype or get_default_dtype())
         self.weight = Parameter(np.empty((out_features * pieces, in_features), dtype))
         self.bias = Parameter(np.empty(out_features * pieces, dtype)) if bias else None
         self.reset_parameters(generator)
 
-    def reset_parameters(self, generator=None) -> None:
+    def reset_parameters(self, generator: np.random.Generator | None = None) -> None:
+        """Draw the weights again as PyTorch does, from `generator` (or the default generator)."""
         _reset_like_torch(self.weight, self.bias, generator)
 
     def forward(self, x):
