@@ -318,3 +318,12 @@ def test_flatten_and_identity():
     assert nn.Flatten()(x).shape == (2, 12)
     assert nn.Flatten(0, 1)(x).shape == (6, 4)
     assert nn.Identity(54, unused=True)(x) is x
+
+
+def test_conv_layers_refuse_an_int_generator_as_linear_does():
+    for layer in (lambda g: nn.Conv2d(1, 2, 3, generator=g), lambda g: nn.Conv1d(1, 2, 3, generator=g)):
+        with pytest.raises(TypeError, match="is an int; a layer does not take an int seed"):
+            layer(1)
+    shared = np.random.default_rng(1)
+    first, second = nn.Conv2d(1, 2, 3, generator=shared), nn.Conv2d(1, 2, 3, generator=shared)
+    assert not np.array_equal(first.weight.data, second.weight.data)  # one stream, two different draws

@@ -11,7 +11,7 @@ from .. import functional as F
 from .. import init
 from ..functional.conv import spatial_tuple
 from ..module import Module, Parameter
-from ..seeding import resolve_generator
+from ..seeding import layer_generator
 
 
 class _ConvNd(Module):
@@ -45,7 +45,7 @@ class _ConvNd(Module):
 
     def reset_parameters(self, generator=None) -> None:
         """PyTorch's default: kaiming_uniform(a=√5) on the weight, U(±1/√fan_in) on the bias."""
-        generator = resolve_generator(generator)  # one stream for weight and bias
+        generator = layer_generator(generator, f"nn.{type(self).__name__}")  # one stream for weight and bias
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
         if self.bias is not None:
             fan_in, _ = init.fan_in_and_fan_out(self.weight)
