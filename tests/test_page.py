@@ -66,8 +66,10 @@ def test_page_quotes_the_lecture_and_shows_seed_spreads(tmp_path):
     assert "@media print" in page
 
 
-def test_docstring_fallback_names_the_experiment_in_words():
-    assert docstring_of(examples_dir() / "e11_activations.py").lower().startswith("activation")
+def test_docstring_fallback_names_the_experiment_in_words(tmp_path):
+    script = tmp_path / "e99_example.py"
+    script.write_text('"""Experiment 99: activations and\n their gradients.\n\nMore words."""\n')
+    assert docstring_of(script) == "Activations and their gradients."
 
 
 BROWSER_CHECK = """<script>
