@@ -100,82 +100,126 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     `capture` (a list of Tensors) is given: then the gradients of exactly those tensors are
     returned and no `.grad` is touched.
     """
-    node_grads: dict[Function, object] = {}
-    leaf_grads: dict[Tensor, object] = {}
-    pending: list[tuple[int, Function]] = []
+    flow = _GradientFlow(None if capture is None else _leading_to(roots, capture), grad_mode.state.anomaly)
     captured_nodes = {} if capture is None else {t.grad_fn: t for t in capture if t.grad_fn is not None}
-    # autograd.grad: only nodes through which a captured tensor is reached need to run
-    needed = None if capture is None else _leading_to(roots, capture)
-    anomaly = grad_mode.state.anomaly
-    results: dict[int, object] = {}
-    state = grad_mode.state
-    previous_mode = state.grad_enabled
-    state.grad_enabled = create_graph  # record the backward graph only for higher order
-    # Backward makes no reference cycles, so the cyclic collector would only rescan the live
-    # graph again and again (measured: a third of a 2,000-op chain's backward); pause it.
-    global _backward_depth
-    _backward_depth += 1
-    collector_pause.start()
-    # The roots' gradients are delivered like any node's: to the root's node, or to a leaf root.
-    node = None
-    deliveries = zip([r.grad_fn if r.grad_fn is not None else r for r in roots], root_grads,
-                     [(r.shape, r.dtype) for r in roots])
+    captured: dict[int, object] = {}
+    previous_mode = _enter_backward(create_graph)
     try:
-        while True:
-            for parent, input_grad, (shape, dtype) in deliveries:
-                if parent is None or input_grad is None:
-                    continue
-                if input_grad.shape != shape:
-                    input_grad = _reduced_to(input_grad, shape, node)
-                if input_grad.dtype is not dtype and input_grad.dtype != dtype:
-                    input_grad = input_grad.astype(dtype)
-                if anomaly and node is not None:
-                    _check_finite(input_grad.data if isinstance(input_grad, Tensor) else input_grad,
-                                  f"backward of {node.name}", node)
-                if isinstance(parent, Function):
-                    if needed is not None and parent not in needed:
-                        continue
-                    previous = node_grads.get(parent)
-                    if previous is None:
-                        node_grads[parent] = input_grad
-                        heapq.heappush(pending, (-parent.sequence, parent))
-                    else:
-                        node_grads[parent] = previous + input_grad
-                else:
-                    previous = leaf_grads.get(parent)
-                    leaf_grads[parent] = input_grad if previous is None else previous + input_grad
-            if not pending:
-                break
+        # the roots' gradients are delivered like any node's: to the root's node, or to a leaf root
+        flow.deliver(None, *_as_deliveries(roots, root_grads))
+        pending, node_grads = flow.pending, flow.node_grads
+        while pending:
             node = heapq.heappop(pending)[1]
             grad = node_grads.pop(node)
-            if node.freed:
-                raise RuntimeError(
-                    f"backward through op '{node.name}' a second time: its saved values were freed "
-                    "after the first backward; pass retain_graph=True to the first backward")
-            if version_clock.latest > node.sequence and node.saved_counters:
-                check_saved_versions(node)  # something changed in place after this node was recorded
+            if node.freed or version_clock.latest > node.sequence:
+                _check_saved_values_usable(node)
             if node.hooks or node.retained is not None:
                 grad = _run_tensor_hooks(node.hooks, grad, node.retained, create_graph, f"op '{node.name}'")
             if captured_nodes and node in captured_nodes:
-                results[id(captured_nodes[node])] = grad
+                captured[id(captured_nodes[node])] = grad
             grads = _graph_backward(node, grad) if create_graph else type(node).backward(node, grad)
             if type(grads) is not tuple:
                 grads = (grads,)
             if len(grads) != len(node.parents):
-                raise RuntimeError(f"backward of '{node.name}' returned {len(grads)} gradients "
-                                   f"for {len(node.parents)} inputs")
+                _refuse_gradient_count(node, grads)
             if not retain_graph:
-                node.saved = ()
+                node.saved = ()  # free the saved values: a second backward through the node is refused
                 node.freed = True
-            deliveries = zip(node.parents, grads, node.input_meta)
+            flow.deliver(node, node.parents, grads, node.input_meta)
     finally:
-        state.grad_enabled = previous_mode
-        _backward_depth -= 1
-        if not _backward_depth:  # the outermost backward ends the pause (a composite's inner one does not)
-            collector_pause.end()
-
+        _exit_backward(previous_mode)
     if capture is not None:
-        return [leaf_grads.get(t) if t.grad_fn is None else results.get(id(t)) for t in capture]
+        return [flow.leaf_grads.get(t) if t.grad_fn is None else captured.get(id(t)) for t in capture]
+    _accumulate_into_leaves(flow.leaf_grads, create_graph)
+    return None
+
+
+class _GradientFlow:
+    """The gradients on their way: per node (summed until the node runs, in a heap by sequence) and per leaf."""
+
+    __slots__ = ("node_grads", "leaf_grads", "pending", "needed", "anomaly")
+
+    def __init__(self, needed, anomaly: bool):
+        self.node_grads: dict[Function, object] = {}
+        self.leaf_grads: dict[Tensor, object] = {}
+        self.pending: list[tuple[int, Function]] = []
+        self.needed = needed  # autograd.grad: only the nodes that lead to a captured tensor run (None: all)
+        self.anomaly = anomaly
+
+    def deliver(self, node, parents, grads, input_meta) -> None:
+        """Add each input gradient of `node` (None for the roots) to its parent's, un-broadcast and cast."""
+        node_grads, leaf_grads, needed, anomaly = self.node_grads, self.leaf_grads, self.needed, self.anomaly
+        for parent, input_grad, (shape, dtype) in zip(parents, grads, input_meta):
+            if parent is None or input_grad is None:
+                continue
+            if input_grad.shape != shape:
+                input_grad = _reduced_to(input_grad, shape, node)
+            if input_grad.dtype is not dtype and input_grad.dtype != dtype:
+                input_grad = input_grad.astype(dtype)
+            if anomaly and node is not None:
+                _check_finite(input_grad.data if isinstance(input_grad, Tensor) else input_grad,
+                              f"backward of {node.name}", node)
+            if isinstance(parent, Function):
+                if needed is not None and parent not in needed:
+                    continue
+                previous = node_grads.get(parent)
+                if previous is None:
+                    node_grads[parent] = input_grad
+                    heapq.heappush(self.pending, (-parent.sequence, parent))
+                else:
+                    node_grads[parent] = previous + input_grad
+            else:
+                previous = leaf_grads.get(parent)
+                leaf_grads[parent] = input_grad if previous is None else previous + input_grad
+
+
+def _as_deliveries(roots, root_grads) -> tuple[list, list, list]:
+    """The roots' gradients in the form a node's backward delivers them: parents, gradients, (shape, dtype)s."""
+    parents, metas = [], []
+    for root in roots:
+        parents.append(root if root.grad_fn is None else root.grad_fn)
+        metas.append((root.data.shape, root.data.dtype))
+    return parents, root_grads, metas
+
+
+def _enter_backward(create_graph: bool) -> bool:
+    """Set grad mode for the backward (on only for higher order) and pause the collector; returns the old mode."""
+    global _backward_depth
+    state = grad_mode.state
+    previous_mode = state.grad_enabled
+    state.grad_enabled = create_graph
+    _backward_depth += 1
+    # Backward makes no reference cycles, so the cyclic collector would only rescan the live
+    # graph again and again (measured: a third of a 2,000-op chain's backward); pause it.
+    collector_pause.start()
+    return previous_mode
+
+
+def _exit_backward(previous_mode: bool) -> None:
+    global _backward_depth
+    grad_mode.state.grad_enabled = previous_mode
+    _backward_depth -= 1
+    if not _backward_depth:  # the outermost backward ends the pause (a composite's inner one does not)
+        collector_pause.end()
+
+
+def _check_saved_values_usable(node: Function) -> None:
+    """Raise if the node's saved values were freed by an earlier backward or changed in place since."""
+    if node.freed:
+        raise RuntimeError(
+            f"backward through op '{node.name}' a second time: its saved values were freed "
+            "after the first backward; pass retain_graph=True to the first backward")
+    if node.saved_counters:
+        check_saved_versions(node)  # something changed in place after this node was recorded
+
+
+def _refuse_gradient_count(node: Function, grads: tuple) -> None:
+    raise RuntimeError(f"backward of '{node.name}' returned {len(grads)} gradients "
+                       f"for {len(node.parents)} inputs")
+
+
+def _accumulate_into_leaves(leaf_grads: dict, create_graph: bool) -> None:
+    """Run the leaves' hooks and add each gradient to the leaf's `.grad` (a buffer no one else holds)."""
     owned: set[int] = set()
     for leaf, grad in leaf_grads.items():
         if leaf._hooks:
@@ -194,7 +238,6 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
         accumulated._grad = accumulated.grad_fn = accumulated._hooks = None
         accumulated._version_counter = [0, -1]
         leaf._grad = accumulated  # the engine's own gradients match by construction: no setter check
-    return None
 
 
 def _reduced_to(grad, shape: tuple, node):
@@ -285,20 +328,18 @@ def grad_of(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=
 
 
 def _root_grad(tensor, grad, where: str, create_graph: bool):
+    data = tensor.data  # shape and dtype read from the array: this runs once per backward
     if not tensor.requires_grad:
         raise RuntimeError(f"{where}: the tensor does not require grad and has no grad_fn")
     if grad is None:
-        if tensor.data.size != 1:
+        if data.size != 1:
             raise RuntimeError(f"{where}: grad can be implicitly created only for scalar outputs; "
-                               f"the output has shape {tensor.shape}, so pass grad of that shape")
-        data = np.ones_like(tensor.data)
-        return Tensor._make(data, None) if create_graph else data
-    if isinstance(grad, Tensor):
-        data = grad.data
-    else:
-        data = np.asarray(grad, dtype=tensor.dtype)
-    if data.shape != tensor.shape:
-        raise RuntimeError(f"{where}: grad has shape {data.shape} but the output has shape {tensor.shape}")
+                               f"the output has shape {data.shape}, so pass grad of that shape")
+        ones = np.ones_like(data)
+        return Tensor._make(ones, None) if create_graph else ones
+    given = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=data.dtype)
+    if given.shape != data.shape:
+        raise RuntimeError(f"{where}: grad has shape {given.shape} but the output has shape {data.shape}")
     if create_graph:
-        return grad if isinstance(grad, Tensor) else Tensor._make(data, None)
-    return data.astype(tensor.dtype, copy=True)
+        return grad if isinstance(grad, Tensor) else Tensor._make(given, None)
+    return given.astype(data.dtype, copy=True)

@@ -162,7 +162,8 @@ class Function:
         ctx.parents = tuple(parents)
         ctx.needs_input_grad = tuple(needs)
         ctx.input_meta = tuple(meta)
-        ctx.params = params
+        if params:
+            ctx.params = params  # most ops take none: the class's empty dict serves them
         if ctx.saved:
             # identities for create_graph: which saved arrays are inputs or the output
             ctx.input_ids = tuple(map(id, arrays))
