@@ -182,10 +182,14 @@ def write_page(runs: list, out: Path, quick: bool, seeds: list[int] | None = Non
         lecture = lectures[r.name]
         words = lecture.title if lecture else _title_from(folder, r.name)
         fields = [_claim_fields(c) for c in r.claims]
-        holding = sum(verdict_word(f) == "holds" for f in fields)
-        css = "holds" if holding == len(fields) else "fails"
+        words_of_claims = [verdict_word(f) for f in fields]
+        holding, unreproduced = words_of_claims.count("holds"), words_of_claims.count("not reproduced")
+        # a claim stated up front as not reproducible is no failure: it gets its own colour and words
+        css = "holds" if holding == len(fields) else "not-reproduced" if holding + unreproduced == len(fields) \
+            else "fails"
+        note = f", {unreproduced} not reproduced" if unreproduced else ""
         parts.append(f"<tr><td>{r.number}</td><td><a href='#{esc(r.name)}'>{esc(words)}</a></td>"
-                     f"<td class='{css}'>{holding} of {len(fields)}</td></tr>")
+                     f"<td class='{css}'>{holding} of {len(fields)}{note}</td></tr>")
     parts.append("</table></nav>")
     for r in runs:
         lecture = lectures[r.name]

@@ -17,7 +17,6 @@ from gradsight.page import docstring_of, lecture_of, write_page
 from gradsight.tour import discover, examples_dir
 
 pytestmark = pytest.mark.xdist_group("gradsight_tour")  # shares the one quick tour run with test_tour.py
-WITHOUT_LECTURE = {11}  # e11 is being rewritten on another branch; the page falls back to its docstring
 
 
 @dataclass
@@ -32,10 +31,8 @@ class FakeRun:
 
 
 def test_every_experiment_states_its_lecture_and_hints_only_at_its_own_figures():
-    for number, path in discover(examples_dir()).items():
+    for path in discover(examples_dir()).values():
         lecture = lecture_of(path)
-        if number in WITHOUT_LECTURE and lecture is None:
-            continue
         assert lecture is not None, f"{path.name} has no LECTURE constant"
         assert lecture.title and lecture.claim and lecture.source, path.name
         source = path.read_text()
@@ -64,6 +61,18 @@ def test_page_quotes_the_lecture_and_shows_seed_spreads(tmp_path):
     assert "class='fails'>FAILS" in page and "1 of 2 claims hold" in page
     assert "class='graph'" in page  # an SVG graph sits at natural size in a scroll box, never shrunk
     assert "@media print" in page
+
+
+def test_contents_table_tells_a_claim_stated_as_not_reproduced_from_a_failure(tmp_path):
+    folder = examples_dir()
+    name = next(p.stem for n, p in discover(folder).items() if n == 3)
+    held = ClaimResult("h", "holds here", "1", True)
+    unreproduced = ClaimResult("u", "not at this scale", "2", False, {}, "not reproduced")
+    page = write_page([FakeRun(3, name, [held, unreproduced])], tmp_path, quick=True).read_text()
+    assert "class='not-reproduced'>1 of 2, 1 not reproduced</td>" in page
+    failing = ClaimResult("f", "does not hold", "3", False)
+    page = write_page([FakeRun(3, name, [held, unreproduced, failing])], tmp_path, quick=True).read_text()
+    assert "class='fails'>1 of 3, 1 not reproduced</td>" in page
 
 
 def test_docstring_fallback_names_the_experiment_in_words(tmp_path):
