@@ -296,3 +296,19 @@ def test_l1_penalty_value_and_gradient():
     assert penalty.item() == pytest.approx(0.055)
     penalty.backward()
     np.testing.assert_allclose(p.grad.data, [0.01, -0.01, 0.01])
+
+
+def test_a_setting_changed_between_steps_is_checked_again():
+    import autograd as ag
+
+    weight = nn.Parameter(np.ones(3))
+    optimizer = nn.optim.SGD([weight], lr=0.1)
+    weight.grad = ag.tensor(np.ones(3))
+    optimizer.step()  # checked and remembered
+    optimizer.param_groups[0]["lr"] = "0.1"  # as a hand-written schedule might
+    with pytest.raises(TypeError, match="lr"):
+        optimizer.step()
+    assert np.allclose(weight.data, 0.9)  # the refused step changed nothing
+    optimizer.param_groups[0]["lr"] = float("nan")
+    with pytest.raises(ValueError, match="lr"):
+        optimizer.step()
