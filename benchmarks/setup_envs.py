@@ -22,7 +22,7 @@ NUMPY = f"numpy=={np.__version__}"
 # Pinned so that a rerun measures the same code; gradsight itself comes from the work tree (PYTHONPATH).
 PEER_REQUIREMENTS: dict[str, list[str]] = {
     "gradsight": [NUMPY, "threadpoolctl"],
-    "torch": ["torch==2.13.0", NUMPY, "threadpoolctl"],
+    "torch": ["torch==2.13.0", NUMPY, "threadpoolctl", "expecttest"],  # expecttest: for tools/opinfo_check.py
     "mygrad": ["mygrad==2.5.0", NUMPY, "threadpoolctl"],
     "hips_autograd": ["autograd==1.9.1", NUMPY, "threadpoolctl"],
     "micrograd": ["micrograd==0.1.0", NUMPY, "threadpoolctl"],

@@ -1,6 +1,7 @@
 """Run PyTorch's own OpInfo sample inputs through gradsight: forward, first order and second order.
 
-How to run (PyTorch lives in its own virtual environment; gradsight never imports torch)::
+How to run (PyTorch lives in its own virtual environment, made by `python benchmarks/setup_envs.py torch`,
+which also installs `expecttest`, a module torch's test helpers import; gradsight never imports torch)::
 
     PYTHONPATH=. benchmarks/.envs/torch/bin/python tools/opinfo_check.py            # every mapped op
     PYTHONPATH=. benchmarks/.envs/torch/bin/python tools/opinfo_check.py -k softmax # names containing it
