@@ -1,8 +1,8 @@
 """Reverse-mode engine: node ordering, gradient accumulation, un-broadcasting, graph freeing."""
 from __future__ import annotations
 
-import heapq
 import sys
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -101,7 +101,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     returned and no `.grad` is touched.
     """
     flow = _GradientFlow(None if capture is None else _leading_to(roots, capture), grad_mode.state.anomaly)
-    captured_nodes = {} if capture is None else {t.grad_fn: t for t in capture if t.grad_fn is not None}
+    captured_nodes = None if capture is None else {t.grad_fn: t for t in capture if t.grad_fn is not None}
     captured: dict[int, object] = {}
     previous_mode = _enter_backward(create_graph)
     try:
@@ -109,7 +109,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
         flow.deliver(None, *_as_deliveries(roots, root_grads))
         pending, node_grads = flow.pending, flow.node_grads
         while pending:
-            node = heapq.heappop(pending)[1]
+            node = heappop(pending)[1]
             grad = node_grads.pop(node)
             if node.freed or version_clock.latest > node.sequence:
                 _check_saved_values_usable(node)
@@ -120,12 +120,13 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
             grads = _graph_backward(node, grad) if create_graph else type(node).backward(node, grad)
             if type(grads) is not tuple:
                 grads = (grads,)
-            if len(grads) != len(node.parents):
+            parents = node.parents
+            if len(grads) != len(parents):
                 _refuse_gradient_count(node, grads)
             if not retain_graph:
                 node.saved = ()  # free the saved values: a second backward through the node is refused
                 node.freed = True
-            flow.deliver(node, node.parents, grads, node.input_meta)
+            flow.deliver(node, parents, grads, node.input_meta)
     finally:
         _exit_backward(previous_mode)
     if capture is not None:
@@ -148,29 +149,28 @@ class _GradientFlow:
 
     def deliver(self, node, parents, grads, input_meta) -> None:
         """Add each input gradient of `node` (None for the roots) to its parent's, un-broadcast and cast."""
-        node_grads, leaf_grads, needed, anomaly = self.node_grads, self.leaf_grads, self.needed, self.anomaly
-        for parent, input_grad, (shape, dtype) in zip(parents, grads, input_meta):
+        node_grads = self.node_grads
+        for parent, input_grad, meta in zip(parents, grads, input_meta):
             if parent is None or input_grad is None:
                 continue
+            shape, dtype = meta
             if input_grad.shape != shape:
                 input_grad = _reduced_to(input_grad, shape, node)
             if input_grad.dtype is not dtype and input_grad.dtype != dtype:
                 input_grad = input_grad.astype(dtype)
-            if anomaly and node is not None:
+            if self.anomaly and node is not None:
                 _check_finite(input_grad.data if isinstance(input_grad, Tensor) else input_grad,
                               f"backward of {node.name}", node)
             if isinstance(parent, Function):
-                if needed is not None and parent not in needed:
-                    continue
                 previous = node_grads.get(parent)
-                if previous is None:
-                    node_grads[parent] = input_grad
-                    heapq.heappush(self.pending, (-parent.sequence, parent))
-                else:
+                if previous is not None:
                     node_grads[parent] = previous + input_grad
-            else:
-                previous = leaf_grads.get(parent)
-                leaf_grads[parent] = input_grad if previous is None else previous + input_grad
+                elif self.needed is None or parent in self.needed:
+                    node_grads[parent] = input_grad
+                    heappush(self.pending, (-parent.sequence, parent))
+            else:  # a leaf
+                previous = self.leaf_grads.get(parent)
+                self.leaf_grads[parent] = input_grad if previous is None else previous + input_grad
 
 
 def _as_deliveries(roots, root_grads) -> tuple[list, list, list]:
@@ -183,15 +183,14 @@ def _as_deliveries(roots, root_grads) -> tuple[list, list, list]:
 
 
 def _enter_backward(create_graph: bool) -> bool:
-    """Set grad mode for the backward (on only for higher order) and pause the collector; returns the old mode."""
+    """Set grad mode for the backward (on only for higher order); returns the old mode. A graph of
+    `collector_pause.ops_before_pause` ops or more was recorded with the collector paused, and
+    backward keeps it so (it makes no reference cycles); a smaller one is left to the collector."""
     global _backward_depth
     state = grad_mode.state
     previous_mode = state.grad_enabled
     state.grad_enabled = create_graph
     _backward_depth += 1
-    # Backward makes no reference cycles, so the cyclic collector would only rescan the live
-    # graph again and again (measured: a third of a 2,000-op chain's backward); pause it.
-    collector_pause.start()
     return previous_mode
 
 

@@ -12,6 +12,7 @@ from .dtypes import as_operand
 from .grad_mode import collector_pause
 
 REGISTRY: dict[str, type[Function]] = {}
+_NATIVE_FLOAT_DTYPES = frozenset(np.dtype(code) for code in "efdg")  # a set lookup costs less than dtype.kind
 _creation_order = itertools.count()  # node sequence numbers: a consumer always outranks its inputs
 Tensor = None  # bound by tensor.py once the class exists (the two modules import each other)
 
@@ -107,20 +108,23 @@ class Function:
         needs = []
         meta = []
         counters = []
+        ids = []
         for x in inputs:
             if isinstance(x, Tensor):
                 data = x.data
                 arrays.append(data)
                 meta.append((data.shape, data.dtype))
                 counters.append(x._version_counter)
+                ids.append(id(data))
                 if x.requires_grad:
                     requires_grad = True
-                    parents.append(x if x.grad_fn is None else x.grad_fn)
+                    parents.append(x.grad_fn or x)  # a node is always truthy
                     needs.append(True)
                     continue
             else:
                 arrays.append(x)
                 counters.append(None)
+                ids.append(None)  # a saved constant is told apart by its missing parent, not its identity
                 has_constant = True
             parents.append(None)
             needs.append(False)
@@ -145,7 +149,8 @@ class Function:
         result._hooks = None
         # a view of an input's data shares its version counter, so an in-place change through either is seen
         result._version_counter = [0, -1] if out.base is None else _counter_of_viewed(out.base, inputs, arrays)
-        if not (requires_grad and state.grad_enabled and out.dtype.kind == "f"):
+        if not (requires_grad and state.grad_enabled
+                and (out.dtype in _NATIVE_FLOAT_DTYPES or out.dtype.kind == "f")):
             if requires_grad and state.grad_enabled and out.dtype.kind == "c":
                 raise TypeError(f"{cls.name}: the result is complex ({out.dtype}) and an input requires "
                                 "grad; gradsight does not differentiate complex values (docs/design.md)")
@@ -166,7 +171,7 @@ class Function:
             ctx.params = params  # most ops take none: the class's empty dict serves them
         if ctx.saved:
             # identities for create_graph: which saved arrays are inputs or the output
-            ctx.input_ids = tuple(map(id, arrays))
+            ctx.input_ids = ids
             if out is not raw_out:
                 ctx.saved = tuple([out if s is raw_out else s for s in ctx.saved])
             ctx.output_id = id(out)
@@ -243,11 +248,18 @@ def _with_constants(inputs, arrays: list, meta: list) -> tuple[list, list]:
     operands' dtype (floats preferred) when that loses nothing (no silent upcast to float64)."""
     like = None
     for _, dtype in meta:  # so far, meta holds the Tensor operands only
-        if like is None or (like.kind != "f" and dtype.kind == "f"):
+        if dtype.kind == "f":
+            like = dtype
+            break
+        if like is None:
             like = dtype
     for index, x in enumerate(inputs):
         if not isinstance(x, Tensor):
-            arrays[index] = array = _constant_array(x, like)
+            # the common `0.5 * x` in one dict lookup; 0 is never cached (-0.0 == 0.0 as keys)
+            array = _scalar_arrays.get((x, like)) if type(x) in _PYTHON_SCALARS and x else None
+            if array is None:
+                array = _constant_array(x, like)
+            arrays[index] = array
             meta.insert(index, (array.shape, array.dtype))
     return arrays, meta
 

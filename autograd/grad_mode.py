@@ -117,7 +117,9 @@ class _CollectorPause:
         self.guard = weakref.ref(node, self._node_freed) if node is not None else None
 
     def end(self) -> None:
+        """Resume the collector if this pause stopped it, and count the next recording from zero."""
         if not self.active:
+            self.next_check = self.rearm
             return
         self.active = False
         self.guard = None
