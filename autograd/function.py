@@ -124,12 +124,12 @@ class Function:
             else:
                 arrays.append(x)
                 counters.append(None)
-                ids.append(None)  # a saved constant is told apart by its missing parent, not its identity
+                ids.append(None)  # filled in once the constant is an array
                 has_constant = True
             parents.append(None)
             needs.append(False)
         if has_constant:
-            arrays, meta = _with_constants(inputs, arrays, meta)
+            _with_constants(inputs, arrays, meta, ids)
         ctx = object.__new__(cls)
         try:
             raw_out = cls.forward(ctx, *arrays, **params)
@@ -243,9 +243,9 @@ def check_saved_versions(node: Function) -> None:
         "of changing it in place")
 
 
-def _with_constants(inputs, arrays: list, meta: list) -> tuple[list, list]:
-    """`arrays` and `meta` completed for the non-Tensor operands: a Python scalar takes the Tensor
-    operands' dtype (floats preferred) when that loses nothing (no silent upcast to float64)."""
+def _with_constants(inputs, arrays: list, meta: list, ids: list) -> None:
+    """`arrays`, `meta` and `ids` completed for the non-Tensor operands: a Python scalar takes the
+    Tensor operands' dtype (floats preferred) when that loses nothing (no silent upcast to float64)."""
     like = None
     for _, dtype in meta:  # so far, meta holds the Tensor operands only
         if dtype.kind == "f":
@@ -261,7 +261,7 @@ def _with_constants(inputs, arrays: list, meta: list) -> tuple[list, list]:
                 array = _constant_array(x, like)
             arrays[index] = array
             meta.insert(index, (array.shape, array.dtype))
-    return arrays, meta
+            ids[index] = id(array)
 
 
 _scalar_arrays: dict = {}  # (Python scalar, float dtype) -> read-only 0-d array: `0.5 * x` converts once

@@ -80,6 +80,23 @@ class _GradRecorder:
         self.record.backward_calls += 1
 
 
+class _FusedFirstRecorder:
+    """A fused node's hook for the first op it stands for: that op's output gradient, from the
+    node's output gradient and output value (read before the node's backward frees them)."""
+
+    def __init__(self, record: Node, node):
+        self.record = record
+        self.node = weakref.ref(node)
+
+    def __call__(self, grad) -> None:
+        node = self.node()
+        if node is None or not node.saved:
+            return
+        out = node.saved[-1]  # a fused node saves its output last
+        self.record.grad = gradient_stats(np.asarray(type(node).pre_activation_grad(grad.data, out)))
+        self.record.backward_calls += 1
+
+
 class Trace:
     """The result of `trace`: nodes in data-flow order (inputs first, root last) and edges."""
 
@@ -93,6 +110,7 @@ class Trace:
         self._leaves: list[tuple[Node, weakref.ref]] = []
         self._captured: dict[str, np.ndarray] = {}  # leaf gradients of a gradients="compute" trace
         self._hooked: list[tuple[weakref.ref, _GradRecorder]] = []
+        self._fused_first: dict[int, Node] = {}  # id(fused graph node) -> record of the first op it stands for
 
     # ----- looking things up ------------------------------------------------------------
     @property
@@ -401,10 +419,22 @@ def trace(root: Tensor, model: Module | None = None, *, names: Mapping[str, Tens
             shape, dtype = out_meta.get(id(node), ((), np.dtype("float32")))
             output = known.get(id(node))
             owners = [record.module for record, _ in sources if record.kind == "parameter" and record.module]
-            record = add(Node(id=f"n{len(nodes)}", kind="op", name=node.name, shape=tuple(shape), dtype=str(dtype),
-                              module=owners[0] if owners else None, params=_short_params(node.params),
+            module = owners[0] if owners else None
+            fused_from = getattr(type(node), "fused_from", None)
+            if fused_from is not None:  # one node for two ops (nn.Sequential's Linear + activation): show both
+                pre_activation = _pre_activation(node, inputs) if values else None
+                first = add(Node(id=f"n{len(nodes)}", kind="op", name=fused_from[0], shape=tuple(shape),
+                                 dtype=str(dtype), module=module, params=_short_params(node.params),
+                                 value=None if pre_activation is None else value_stats(pre_activation)))
+                result._fused_first[id(node)] = first
+                edges.extend(Edge(source.id, first.id, index) for source, index in sources)
+                sources, name, module = [(first, 0)], fused_from[1], None
+            else:
+                name = node.name
+            record = add(Node(id=f"n{len(nodes)}", kind="op", name=name, shape=tuple(shape), dtype=str(dtype),
+                              module=module, params=_short_params(node.params),
                               value=None if output is None else value_stats(output),
-                              activation=None if output is None else activation_stats(node.name, output, thresholds)),
+                              activation=None if output is None else activation_stats(name, output, thresholds)),
                          node)
             edges.extend(Edge(source.id, record.id, index) for source, index in sources)
     nodes[-1].is_root = True
@@ -450,11 +480,25 @@ def _recompute(node, inputs: list, meta) -> np.ndarray | None:
 
 def _hook_ops(result: Trace, order: list) -> None:
     for node in order:
-        recorder = _GradRecorder(result._objects[id(node)][1])
+        recorders = [_GradRecorder(result._objects[id(node)][1])]
+        first = result._fused_first.get(id(node))
+        if first is not None:
+            recorders.append(_FusedFirstRecorder(first, node))
         if node.hooks is None:
             node.hooks = []
-        node.hooks.append(recorder)
-        result._hooked.append((weakref.ref(node), recorder))
+        for recorder in recorders:
+            node.hooks.append(recorder)
+            result._hooked.append((weakref.ref(node), recorder))
+
+
+def _pre_activation(node, inputs: list) -> np.ndarray | None:
+    """The value of the first op a fused node stands for, recomputed (None when an input is gone)."""
+    if node.freed or any(array is None for array in inputs):
+        return None
+    try:
+        return np.asarray(type(node).pre_activation(*inputs))
+    except Exception:  # noqa: BLE001  (a value we cannot recompute is simply not shown)
+        return None
 
 
 def _compute_gradients(result: Trace, root, order: list) -> None:

@@ -18,7 +18,7 @@ from .activations import (
     swish,
     tanh,
 )
-from .affine import linear
+from .affine import linear, linear_activation
 from .binary import binary_cross_entropy, binary_cross_entropy_with_logits
 from .classification import cross_entropy, nll_loss
 from .conv import conv1d, conv2d
@@ -32,7 +32,7 @@ from .regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .stochastic import dropout
 
 __all__ = [
-    "linear", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+    "linear", "linear_activation", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
     "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "selu", "softplus", "swish", "silu", "gelu",
     "normal_cdf", "softmax", "log_softmax", "maxout",
     "batch_norm", "layer_norm",

@@ -1,9 +1,11 @@
-"""The fully connected layer's op: y = x Wᵀ + b, fused into one graph node."""
+"""The fully connected layer's op, y = x Wᵀ + b, as one graph node; and the same op fused with the
+activation that follows it (what nn.Sequential runs for a Linear followed by ReLU, Tanh or Sigmoid)."""
 from __future__ import annotations
 
 import numpy as np
 
 from autograd import Function, Tensor
+from autograd.ops._util import constant
 
 
 class Linear(Function):
@@ -11,32 +13,119 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, weight, *bias):
-        if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
-            raise ValueError(f"input of shape {x.shape} does not fit weight of shape {weight.shape}: "
-                             "expected weight (out_features, in_features) and input (..., in_features)")
-        if bias and bias[0].shape != (weight.shape[0],):
-            raise ValueError(f"bias of shape {bias[0].shape} does not fit weight of shape {weight.shape}: "
-                             f"expected ({weight.shape[0]},)")
         ctx.save_for_backward(x, weight)
-        out = x @ weight.T  # BLAS reads the transposed view directly: no copy
-        if bias:
-            out += bias[0]  # in place: the product is a fresh array
-        return out
+        return _affine(x, weight, bias)
 
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved
-        need_x, need_weight, *need_bias = ctx.needs_input_grad
-        grad_x = grad @ weight if need_x else None
-        grad_weight = grad_bias = None
-        if need_weight or any(need_bias):
-            # leading batch axes flattened into one: the weight sees every row as one sample
-            rows = grad if grad.ndim == 2 else grad.reshape((-1, grad.shape[-1]))
-            if need_weight:
-                grad_weight = rows.T @ (x if x.ndim == 2 else x.reshape((-1, x.shape[-1])))
-            if any(need_bias):
-                grad_bias = rows.sum(axis=0) if ctx.xp is not np else np.add.reduce(rows, axis=0)
-        return (grad_x, grad_weight, grad_bias)[:len(ctx.parents)]
+        return _affine_grads(ctx, x, weight, grad)
+
+
+def _affine(x, weight, bias: tuple):
+    """x @ weight.T (+ bias[0]) as a fresh array, after checking that the shapes fit."""
+    if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"input of shape {x.shape} does not fit weight of shape {weight.shape}: "
+                         "expected weight (out_features, in_features) and input (..., in_features)")
+    if bias and bias[0].shape != (weight.shape[0],):
+        raise ValueError(f"bias of shape {bias[0].shape} does not fit weight of shape {weight.shape}: "
+                         f"expected ({weight.shape[0]},)")
+    out = x @ weight.T  # BLAS reads the transposed view directly: no copy
+    if bias:
+        out += bias[0]  # in place: the product is a fresh array
+    return out
+
+
+def _affine_grads(ctx, x, weight, grad) -> tuple:
+    """The gradients of x, weight (and bias) given the gradient of x @ weight.T + bias."""
+    need_x, need_weight, *need_bias = ctx.needs_input_grad
+    grad_x = grad @ weight if need_x else None
+    grad_weight = grad_bias = None
+    if need_weight or any(need_bias):
+        # leading batch axes flattened into one: the weight sees every row as one sample
+        rows = grad if grad.ndim == 2 else grad.reshape((-1, grad.shape[-1]))
+        if need_weight:
+            grad_weight = rows.T @ (x if x.ndim == 2 else x.reshape((-1, x.shape[-1])))
+        if any(need_bias):
+            grad_bias = rows.sum(axis=0) if ctx.xp is not np else np.add.reduce(rows, axis=0)
+    return (grad_x, grad_weight, grad_bias)[:len(ctx.parents)]
+
+
+class _LinearActivation(Function):
+    """activation(x @ weight.T + bias) as one graph node: one op recorded and run backward instead of
+    two. Forward and backward do exactly the arithmetic of Linear followed by the activation's own op
+    (so the results are bitwise the same); the activation's derivative comes from the saved output."""
+
+    register = False
+    fused_from: tuple[str, str] = ("linear", "")  # the ops it stands for: viz.trace shows both
+
+    @staticmethod
+    def forward(ctx, x, weight, *bias):
+        raise NotImplementedError
+
+    @staticmethod
+    def pre_activation(x, weight, *bias):
+        """The Linear op's output, recomputed from the inputs (viz shows it as that op's value)."""
+        return _affine(x, weight, bias)
+
+    @staticmethod
+    def pre_activation_grad(grad, out):
+        """The gradient of the Linear op's output, given the gradient and the value of this op's."""
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, out = ctx.saved
+        return _affine_grads(ctx, x, weight, ctx.pre_activation_grad(grad, out))
+
+
+class LinearRelu(_LinearActivation):
+    fused_from = ("linear", "relu")
+
+    @staticmethod
+    def forward(ctx, x, weight, *bias):
+        out = _affine(x, weight, bias)
+        np.maximum(out, 0, out=out)
+        ctx.save_for_backward(x, weight, out)
+        return out
+
+    @staticmethod
+    def pre_activation_grad(grad, out):
+        return grad * (constant(out) != 0)  # relu'(0) = 0, as the relu op's
+
+
+class LinearTanh(_LinearActivation):
+    fused_from = ("linear", "tanh")
+
+    @staticmethod
+    def forward(ctx, x, weight, *bias):
+        out = _affine(x, weight, bias)
+        np.tanh(out, out=out)
+        ctx.save_for_backward(x, weight, out)
+        return out
+
+    @staticmethod
+    def pre_activation_grad(grad, out):
+        return grad * (1 - out * out)
+
+
+class LinearSigmoid(_LinearActivation):
+    fused_from = ("linear", "sigmoid")
+
+    @staticmethod
+    def forward(ctx, x, weight, *bias):
+        z = _affine(x, weight, bias)
+        out = np.exp(np.minimum(z, 0))  # the sigmoid op's formula, operation for operation
+        out /= 1 + np.exp(-np.abs(z))
+        ctx.save_for_backward(x, weight, out)
+        return out
+
+    @staticmethod
+    def pre_activation_grad(grad, out):
+        return grad * out * (1 - out)
+
+
+FUSED_LINEAR = {"relu": LinearRelu, "tanh": LinearTanh, "sigmoid": LinearSigmoid}
 
 
 def linear(input, weight, bias=None) -> Tensor:
@@ -44,3 +133,14 @@ def linear(input, weight, bias=None) -> Tensor:
     if bias is None:
         return Linear.apply(input, weight)
     return Linear.apply(input, weight, bias)
+
+
+def linear_activation(input, weight, bias=None, activation: str = "relu") -> Tensor:
+    """activation(input @ weight.T + bias) as one op, for activation 'relu', 'tanh' or 'sigmoid':
+    the same values and gradients as `linear` followed by the activation, one graph node instead of two."""
+    op = FUSED_LINEAR.get(activation)
+    if op is None:
+        raise ValueError(f"linear_activation: activation must be one of {sorted(FUSED_LINEAR)}, not {activation!r}")
+    if bias is None:
+        return op.apply(input, weight)
+    return op.apply(input, weight, bias)

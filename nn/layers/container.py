@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 
 from ..module import Module
+from .fusion import run_layers
 
 
 class ModuleList(Module):
@@ -128,7 +129,7 @@ class Sequential(ModuleList):
             self._custom_names = None  # positional names once the layer list changes
         return self
 
+    fuse = True  # run a Linear + ReLU/Tanh/Sigmoid pair as one op (nn/layers/fusion.py); False: one by one
+
     def forward(self, x):
-        for layer in self._items:
-            x = layer(x)
-        return x
+        return run_layers(self._items, x, self.fuse)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd.function import bump_version
+
 from .optimizer import Optimizer, check_non_negative
 
 
@@ -45,4 +47,4 @@ class Adagrad(Optimizer):
                 denominator = np.sqrt(total)
                 denominator += eps
                 p.data -= step_lr * (grad / denominator)
-                p._bump_version()
+                bump_version(p._version_counter)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd.function import bump_version
+
 from .optimizer import Optimizer, check_non_negative
 
 
@@ -44,7 +46,7 @@ class Adam(Optimizer):
                 step = state["step"]
                 if decoupled and weight_decay != 0:
                     p.data *= 1 - lr * weight_decay
-                    p._bump_version()
+                    bump_version(p._version_counter)
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 # one scratch array serves each moment update in turn (the hot path allocates little)
                 scratch = np.subtract(grad, exp_avg)
@@ -67,7 +69,7 @@ class Adam(Optimizer):
                 np.divide(exp_avg, scratch, out=scratch)
                 scratch *= step_size
                 p.data -= scratch
-                p._bump_version()
+                bump_version(p._version_counter)
 
 
 class AdamW(Adam):

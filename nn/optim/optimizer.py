@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -80,9 +80,9 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none:
-                    p.grad = None
-                elif p.grad is not None:
-                    p.grad.data.fill(0)
+                    p._grad = None  # the `.grad` setter's checks have nothing to check in None
+                elif p._grad is not None:
+                    p._grad.data.fill(0)
 
     def step(self) -> None:
         """Update every parameter that has a gradient by one step of the optimizer's rule.
@@ -93,29 +93,39 @@ class Optimizer:
         """Check every group's settings and every gradient before a step changes anything (all or
         nothing): a gradient must be a Tensor of its parameter's shape and dtype, and the
         parameter's array writable."""
-        for g, group in enumerate(self.param_groups):
+        for group in self.param_groups:
             self._check_settings(group)
-            for i, p in enumerate(group["params"]):
-                grad = p.grad
+            for p in group["params"]:
+                grad = p._grad
                 if grad is None:
                     continue
-                data, grad_data = p.data, getattr(grad, "data", None)
-                # the common case in three comparisons; the precise message is built only on failure
+                data, grad_data = p.data, grad.data
+                # the common case in four comparisons; the precise message is built only on failure
                 if (type(grad_data) is not np.ndarray or grad_data.shape != data.shape
                         or grad_data.dtype != data.dtype or not data.flags.writeable):
+                    self._refuse_gradient(p)
+
+    def _refuse_gradient(self, p: Tensor) -> None:
+        for g, group in enumerate(self.param_groups):
+            for i, q in enumerate(group["params"]):
+                if q is p:
                     _check_gradient(f"{type(self).__name__}.step", f"param_groups[{g}]['params'][{i}]", p)
 
-    def _gradients(self, group: dict, l2_weight_decay: bool = True) -> Iterator[tuple[Tensor, np.ndarray]]:
+    def _gradients(self, group: dict, l2_weight_decay: bool = True) -> list[tuple[Tensor, np.ndarray]]:
         """(p, g) for each parameter of `group` that has a gradient, as torch's update rules read it:
         g negated under `maximize`, then (unless `l2_weight_decay` is False) g + weight_decay·p."""
         maximize, weight_decay = group["maximize"], group.get("weight_decay", 0)
+        decay = l2_weight_decay and weight_decay != 0
+        pairs = []  # a list, not a generator: resuming one per parameter costs more than the append
         for p in group["params"]:
-            if p.grad is None:
+            grad = p._grad
+            if grad is None:
                 continue
-            grad = -p.grad.data if maximize else p.grad.data
-            if l2_weight_decay and weight_decay != 0:
+            grad = -grad.data if maximize else grad.data
+            if decay:
                 grad = grad + weight_decay * p.data  # a new array: p.grad itself stays untouched
-            yield p, grad
+            pairs.append((p, grad))
+        return pairs
 
     def _state_of(self, p: Tensor, *buffers: str) -> dict:
         """p's state, created at its first step as a step count and one zero array per buffer name."""

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd.function import bump_version
+
 from .optimizer import Optimizer, check_non_negative
 
 
@@ -49,4 +51,4 @@ class RMSprop(Optimizer):
                     p.data -= lr * buffer
                 else:
                     p.data -= lr * (grad / average)
-                p._bump_version()
+                bump_version(p._version_counter)

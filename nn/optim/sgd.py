@@ -1,6 +1,8 @@
 """Stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay."""
 from __future__ import annotations
 
+from autograd.function import bump_version
+
 from .optimizer import Optimizer, check_non_negative
 
 
@@ -38,4 +40,4 @@ class SGD(Optimizer):
                         buffer += grad if dampening == 0 else (1 - dampening) * grad
                     grad = grad + momentum * buffer if nesterov else buffer
                 p.data -= lr * grad
-                p._bump_version()
+                bump_version(p._version_counter)

@@ -6,6 +6,7 @@ Integer labels, ±1 targets, class weights and other non-differentiable argument
 import math
 
 import numpy as np
+from hypothesis import assume
 from hypothesis import strategies as st
 
 import nn.functional as F
@@ -56,6 +57,29 @@ _spec("linear", F.linear, lambda draw: _linear_case(draw, True),
       lambda x, w, b: x @ w.T + b, label="bias")
 _spec("linear", F.linear, lambda draw: _linear_case(draw, False),
       lambda x, w: x @ w.T, label="no_bias")
+
+
+# Linear fused with the activation after it (what nn.Sequential runs); relu's kink is at a zero of
+# the pre-activation x @ w.T + b, which no input snapping reaches: draws land away from it instead.
+_ACTIVATIONS = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh, "sigmoid": _sigmoid}
+
+
+def _linear_activation_case(activation, with_bias):
+    def sample(draw):
+        case = _linear_case(draw, with_bias)
+        if activation == "relu":
+            x, w, *b = case.arrays
+            pre_activation = x @ w.T + (b[0] if b else 0)
+            assume(np.all(np.abs(pre_activation) > 1e-3))
+        return case
+    return sample
+
+
+for _activation, _reference in _ACTIVATIONS.items():
+    _spec(f"linear_{_activation}", lambda x, w, b=None, _a=_activation: F.linear_activation(x, w, b, _a),
+          _linear_activation_case(_activation, True), lambda x, w, b, _f=_reference: _f(x @ w.T + b), label="bias")
+    _spec(f"linear_{_activation}", lambda x, w, _a=_activation: F.linear_activation(x, w, None, _a),
+          _linear_activation_case(_activation, False), lambda x, w, _f=_reference: _f(x @ w.T), label="no_bias")
 
 
 # ----- elementwise activations --------------------------------------------------------------

@@ -1,0 +1,134 @@
+"""nn.Sequential runs a Linear + ReLU/Tanh/Sigmoid pair as one fused op: the same numbers, bit for
+bit, and nothing a user can observe changes (hooks, anomaly mode, errors, traces, second order)."""
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+import viz
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+
+
+def make_model(activation, bias=True, dtype=np.float32, seed=0):
+    rng = np.random.default_rng(seed)
+    act = ACTIVATIONS[activation]
+    return nn.Sequential(nn.Linear(5, 4, bias=bias, dtype=dtype, generator=rng), act(),
+                         nn.Linear(4, 3, bias=bias, dtype=dtype, generator=rng), act(),
+                         nn.Linear(3, 2, dtype=dtype, generator=rng))
+
+
+def step(model, x, fuse, create_graph=False):
+    model.fuse = fuse
+    model.zero_grad()
+    out = model(x)
+    loss = (out * out).sum()
+    names = [node.name for node in ag.topological_order(loss.grad_fn)]
+    grads = ag.grad(loss, list(model.parameters()), create_graph=create_graph)
+    return out, grads, names
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("batch_shape", [(6,), (2, 3), ()])
+def test_fused_pairs_give_bitwise_the_same_values_and_gradients(activation, bias, dtype, batch_shape):
+    model = make_model(activation, bias, dtype)
+    x = ag.tensor(np.random.default_rng(1).normal(size=batch_shape + (5,)).astype(dtype))
+    fused_out, fused_grads, fused_names = step(model, x, fuse=True)
+    plain_out, plain_grads, plain_names = step(model, x, fuse=False)
+    assert fused_names == [f"linear_{activation}"] * 2 + ["linear", "mul", "sum"]
+    assert plain_names == ["linear", activation] * 2 + ["linear", "mul", "sum"]
+    np.testing.assert_array_equal(fused_out.data, plain_out.data)
+    for fused, plain in zip(fused_grads, plain_grads):
+        assert fused.dtype == plain.dtype
+        np.testing.assert_array_equal(fused.data, plain.data)
+
+
+def test_relu_at_a_zero_pre_activation_takes_the_relu_subgradient():
+    linear = nn.Linear(2, 2)
+    linear.weight.data[...] = [[1.0, -1.0], [1.0, 1.0]]
+    linear.bias.data[...] = 0.0
+    model = nn.Sequential(linear, nn.ReLU())
+    x = ag.tensor(np.array([[1.0, 1.0]], np.float32), requires_grad=True)  # first unit's input is exactly 0
+    model(x).sum().backward()
+    assert model(x).grad_fn.name == "linear_relu"
+    np.testing.assert_array_equal(x.grad.data, [[1.0, 1.0]])  # relu'(0) = 0: only the second unit passes
+    np.testing.assert_array_equal(linear.bias.grad.data, [0.0, 1.0])
+
+
+def test_second_order_through_fused_pairs_matches_the_unfused_layers():
+    model = make_model("tanh", dtype=np.float64)
+    x = ag.tensor(np.random.default_rng(2).normal(size=(4, 5)))
+    penalties = []
+    for fuse in (True, False):
+        _, grads, _ = step(model, x, fuse, create_graph=True)
+        penalty = sum((g * g).sum() for g in grads)
+        penalties.append([g.data for g in ag.grad(penalty, list(model.parameters()))])
+    for fused, plain in zip(*penalties):
+        np.testing.assert_allclose(fused, plain, rtol=1e-12, atol=1e-14)
+
+
+def test_a_forward_hook_on_either_layer_runs_the_pair_one_by_one():
+    for hooked in (0, 1):
+        model = make_model("relu")
+        seen = []
+        model[hooked].register_forward_hook(lambda module, inputs, output, seen=seen: seen.append(output.shape))
+        out = model(ag.tensor(np.ones((3, 5), np.float32)))
+        names = [node.name for node in ag.topological_order(out.grad_fn)]
+        assert names[:2] == ["linear", "relu"] and seen == [(3, 4)]
+
+
+def test_anomaly_mode_and_fuse_false_run_every_layer_on_its_own():
+    model = make_model("sigmoid")
+    x = ag.tensor(np.ones((3, 5), np.float32))
+    with ag.detect_anomaly():
+        assert model(x).grad_fn.name == "linear" and model(x).grad_fn.parents[0].name == "sigmoid"
+    model.fuse = False
+    assert model(x).grad_fn.parents[0].name == "sigmoid"
+
+
+def test_a_linear_subclass_with_its_own_forward_is_not_fused():
+    class Doubled(nn.Linear):
+        def forward(self, x):
+            return super().forward(x) * 2.0
+
+    model = nn.Sequential(Doubled(3, 3), nn.Tanh())
+    assert model(ag.tensor(np.ones((1, 3), np.float32))).grad_fn.name == "tanh"
+
+
+def test_a_shape_error_in_a_fused_pair_names_the_linear_layer():
+    model = make_model("tanh")
+    with pytest.raises(ValueError, match=r"^0 \(Linear\): .*input of shape \(2, 7\) does not fit weight"):
+        model(ag.tensor(np.ones((2, 7), np.float32)))
+
+
+@pytest.mark.parametrize("gradients", ["hook", "compute"])
+def test_a_trace_shows_a_fused_pair_as_its_two_ops(gradients):
+    model = make_model("tanh")
+    x = ag.tensor(np.random.default_rng(3).normal(size=(4, 5)).astype(np.float32))
+    summaries = []
+    for fuse in (True, False):
+        model.fuse = fuse
+        model.zero_grad()
+        loss = (model(x) ** 2).mean()
+        traced = viz.trace(loss, model=model, gradients=gradients)
+        if gradients == "hook":
+            loss.backward()
+            traced.update()
+        summaries.append([(n.name, n.shape, n.module, n.value and round(n.value.mean, 6),
+                           n.grad and round(n.grad.rms, 6), n.activation and n.activation.saturated_fraction)
+                          for n in traced.nodes])
+    assert summaries[0] == summaries[1]
+    assert [name for name, *_ in summaries[0]].count("tanh") == 2
+
+
+def test_a_monitor_sees_every_layer_of_a_fusable_model():
+    model = make_model("relu")
+    monitor = viz.Monitor(model)
+    loss = (model(ag.tensor(np.ones((3, 5), np.float32))) ** 2).sum()
+    loss.backward()
+    monitor.step(loss)
+    layers = monitor.record().layers
+    assert [layer.name for layer in layers] == ["0", "1", "2", "3", "4"]
+    assert layers[1].kind == "ReLU" and layers[1].activation is not None and layers[1].output_grad is not None
