@@ -212,6 +212,14 @@ def bump_version(counter: list) -> None:
     counter[1] = VersionClock.latest = next(_creation_order)
 
 
+def bump_versions(counters: list) -> None:
+    """Record in-place changes made together (an optimizer step's): one stamp serves them all."""
+    stamp = VersionClock.latest = next(_creation_order)
+    for counter in counters:
+        counter[0] += 1
+        counter[1] = stamp
+
+
 def _counter_of_viewed(base: np.ndarray, inputs, arrays) -> list:
     """The version counter of the Tensor input whose data `base` is (or shares a base with), else a new one."""
     for x, array in zip(inputs, arrays):

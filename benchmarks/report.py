@@ -93,13 +93,28 @@ def verdict(case_name: str, key: str, timing: dict) -> str | None:
     return "PASS" if ours / floor["median"] <= target else "FAIL"
 
 
+def per_op_ratio(case, key: str, timing: dict) -> float | None:
+    """A per-op case's time over its smaller case's, for one contender: from the smaller case timed
+    alongside it in the same process when there is one, else from the main table."""
+    entry = timing.get(case.name, {}).get(key)
+    if entry is None or _failure(entry):
+        return None
+    ours = summary(entry, case.unit)["median"]
+    alongside = entry.get("alongside")
+    smaller_entry = {"times": alongside["times"]} if alongside else timing.get(case.per_op_vs, {}).get(key)
+    if smaller_entry is None or _failure(smaller_entry):
+        return None
+    return ours / summary(smaller_entry, case.unit)["median"]
+
+
 def _relative_verdict(case, key: str, ours: float, timing: dict) -> str | None:
     """Per-op time against the same contender on a smaller case, and ahead of a peer on both."""
     smaller_entry = timing.get(case.per_op_vs, {}).get(key)
-    if smaller_entry is None or _failure(smaller_entry):
+    ratio = per_op_ratio(case, key, timing)
+    if smaller_entry is None or _failure(smaller_entry) or ratio is None:
         return None
     smaller = summary(smaller_entry, case.unit)["median"]
-    passed = ours / smaller <= case.target_ratio
+    passed = ratio <= case.target_ratio
     if case.ahead_of is not None:
         for name, mine in ((case.name, ours), (case.per_op_vs, smaller)):
             peer = timing.get(name, {}).get(case.ahead_of)
@@ -193,7 +208,16 @@ def _summary_table(results, keys, timing, unavailable) -> list[str]:
         verdicts = [f"{CONTENDERS[k].label}: {v}" for k in GRADSIGHT_KEYS
                     if k in keys and (v := verdict(case_name, k, timing))]
         lines.append(f"| {case.title} | {case.target or '-'} | " + " | ".join(cells) + f" | {', '.join(verdicts)} |")
-    return lines + [""]
+    lines.append("")
+    for case_name, case in CASES.items():
+        if case.per_op_vs is None or case_name not in timing:
+            continue
+        ratios = [f"{CONTENDERS[k].label} {ratio:.2f}x" for k in keys
+                  if (ratio := per_op_ratio(case, k, timing)) is not None]
+        if ratios:
+            lines += [f"Per op, {case_name} over {case.per_op_vs} (the smaller case timed in the same fresh "
+                      f"process, each repetition just before one of the larger): " + ", ".join(ratios) + ".", ""]
+    return lines
 
 
 def _memory_table(results, keys, unavailable) -> list[str]:

@@ -214,7 +214,10 @@ def run_isolated(chosen, case_names, results, timeout: float) -> None:
     for case_name in case_names:
         case = CASES[case_name]
         for key in contenders_for(case_name, chosen):
-            request = {"cmd": "time", "case": case_name, "reps": case.reps, "inner": case.inner, "warmup": 0}
+            # one step to warm the process's allocator, besides the worker's untimed calibration step;
+            # a per-op ratio's smaller case is timed in the same process, each repetition interleaved
+            request = {"cmd": "time", "case": case_name, "reps": case.reps, "inner": case.inner, "warmup": 1,
+                       "alongside": case.per_op_vs}
             answer = run_once(CONTENDERS[key], 1, cpus_for(1), request, timeout=timeout)
             entry = {"times": answer.get("times", [])}
             entry.update({k: v for k, v in answer.items() if k not in ("times", "traceback")})

@@ -29,6 +29,20 @@ from cases import CASES, NotSupported, build_workload, make_problem
 REP_SECONDS = 0.01
 
 
+class _Timer:
+    """Times repetitions of `inner` steps of one workload, per step (or per op)."""
+
+    def __init__(self, workload: cases.Workload, inner: int, per_step: int):
+        self.workload, self.inner, self.per_step = workload, inner, per_step
+        self.times: list[float] = []
+
+    def rep(self) -> None:
+        start = time.perf_counter()
+        for _ in range(self.inner):
+            self.workload.step()
+        self.times.append((time.perf_counter() - start) / self.inner / self.per_step)
+
+
 class Peer:
     """One peer module and variant, with workloads built once per case and reused."""
 
@@ -45,23 +59,31 @@ class Peer:
             self.workloads[case] = workload
         return self.workloads[case]
 
-    def time(self, case: str, reps: int, inner: int, warmup: int) -> dict:
+    def time(self, case: str, reps: int, inner: int, warmup: int, alongside: str | None = None) -> dict:
+        """Seconds per step (per op for chains) of `reps` repetitions; with `alongside`, that case is
+        timed too, each of its repetitions just before one of `case`'s, in this same process (so a
+        ratio of the two is not skewed by the machine's speed drifting between processes)."""
+        timers = [self._timer(case, inner, warmup)]
+        if alongside is not None:
+            timers.insert(0, self._timer(alongside, CASES[alongside].inner, warmup))
+        gc.collect()
+        for _ in range(reps):
+            for timer in timers:
+                timer.rep()
+        answer = {"times": timers[-1].times, "inner": timers[-1].inner, "note": timers[-1].workload.note}
+        if alongside is not None:
+            answer["alongside"] = {"case": alongside, "times": timers[0].times}
+        return answer
+
+    def _timer(self, case: str, inner: int, warmup: int) -> _Timer:
         workload = self.build(case)
-        per_step = CASES[case].ops_per_step if case in CASES else 1
         for _ in range(warmup):
             workload.step()
         # batch short steps so one repetition lasts about REP_SECONDS, never more than `inner` steps
         start = time.perf_counter()
         workload.step()
         inner = max(1, min(inner, math.ceil(REP_SECONDS / max(time.perf_counter() - start, 1e-9))))
-        gc.collect()
-        times = []
-        for _ in range(reps):
-            start = time.perf_counter()
-            for _ in range(inner):
-                workload.step()
-            times.append((time.perf_counter() - start) / inner / per_step)
-        return {"times": times, "inner": inner, "note": workload.note}
+        return _Timer(workload, inner, CASES[case].ops_per_step if case in CASES else 1)
 
     def grads(self, case: str, path: str) -> dict:
         workload = self.build(case, fresh=True)
@@ -109,7 +131,8 @@ def handle(peer: Peer, request: dict) -> dict:
     try:
         cmd = request["cmd"]
         if cmd == "time":
-            return peer.time(request["case"], request["reps"], request["inner"], request["warmup"])
+            return peer.time(request["case"], request["reps"], request["inner"], request["warmup"],
+                             request.get("alongside"))
         if cmd == "grads":
             return peer.grads(request["case"], request["path"])
         if cmd == "memory":

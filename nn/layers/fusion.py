@@ -27,19 +27,21 @@ def run_layers(layers: list, x, fuse: bool):
         for layer in layers:
             x = layer(x)
         return x
-    last = len(layers) - 1
-    i = 0
-    while i <= last:
-        layer = layers[i]
-        if i < last and type(layer) is Linear:
-            op = _ACTIVATION_OPS.get(type(layers[i + 1]))
-            if op is not None and _plain(layer) and _plain(layers[i + 1]):
-                x = _run_fused(op, layer, x)
-                i += 2
+    waiting = None  # a Linear held back until the next layer shows whether it can be fused
+    for layer in layers:
+        if waiting is not None:
+            op = _ACTIVATION_OPS.get(type(layer))
+            if op is not None and _plain(waiting) and _plain(layer):
+                x = _run_fused(op, waiting, x)
+                waiting = None
                 continue
-        x = layer(x)
-        i += 1
-    return x
+            x = waiting(x)
+            waiting = None
+        if type(layer) is Linear:
+            waiting = layer
+        else:
+            x = layer(x)
+    return x if waiting is None else waiting(x)
 
 
 def _plain(module) -> bool:

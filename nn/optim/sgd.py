@@ -1,7 +1,7 @@
 """Stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay."""
 from __future__ import annotations
 
-from autograd.function import bump_version
+from autograd.function import bump_versions
 
 from .optimizer import Optimizer, check_non_negative
 
@@ -26,18 +26,22 @@ class SGD(Optimizer):
     def step(self) -> None:
         """One SGD step on every parameter that has a gradient."""
         self.check_step()  # everything is checked before any parameter or state changes
-        for group in self.param_groups:
-            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-            nesterov = group["nesterov"]
-            for p, grad in self._gradients(group):
-                if momentum != 0:
-                    state = self.state.setdefault(p, {})
-                    buffer = state.get("momentum_buffer")
-                    if buffer is None:
-                        buffer = state["momentum_buffer"] = grad.copy()
-                    else:
-                        buffer *= momentum
-                        buffer += grad if dampening == 0 else (1 - dampening) * grad
-                    grad = grad + momentum * buffer if nesterov else buffer
-                p.data -= lr * grad
-                bump_version(p._version_counter)
+        changed = []  # version counters, bumped together with one stamp (even if a step fails midway)
+        try:
+            for group in self.param_groups:
+                lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+                nesterov = group["nesterov"]
+                for p, grad in self._gradients(group):
+                    if momentum != 0:
+                        state = self.state.setdefault(p, {})
+                        buffer = state.get("momentum_buffer")
+                        if buffer is None:
+                            buffer = state["momentum_buffer"] = grad.copy()
+                        else:
+                            buffer *= momentum
+                            buffer += grad if dampening == 0 else (1 - dampening) * grad
+                        grad = grad + momentum * buffer if nesterov else buffer
+                    p.data -= lr * grad
+                    changed.append(p._version_counter)
+        finally:
+            bump_versions(changed)
