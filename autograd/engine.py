@@ -17,11 +17,14 @@ _backward_depth = 0  # run_backward nests under create_graph (a composite's back
 
 def unbroadcast(grad, shape: tuple):
     """Sum a gradient of a broadcast result back down to an input's `shape` (arrays or Tensors)."""
-    if grad.shape == shape:
+    grad_shape = grad.shape
+    if grad_shape == shape:
         return grad
     extra = grad.ndim - len(shape)
     if extra < 0:
         raise ValueError(f"gradient of shape {grad.shape} cannot be reduced to input shape {shape}")
+    if extra and grad_shape[extra:] == shape and type(grad) is np.ndarray:
+        return np.add.reduce(grad, axis=tuple(range(extra)))  # only leading axes to sum: a bias's gradient
     axes = tuple(range(extra)) + tuple(
         extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1)
     if axes:

@@ -39,15 +39,15 @@ class Matmul(Function):
                 grad_a = grad[..., :, None] @ b[None, :]
             if need_b:
                 grad_b = (xp.swapaxes(a, -1, -2) @ grad[..., :, None])[..., 0]
-        else:
+        else:  # the methods, not xp.swapaxes: NumPy's function form is a Python wrapper around them
             if need_a:
-                grad_a = grad @ xp.swapaxes(b, -1, -2)
+                grad_a = grad @ b.swapaxes(-1, -2)
             if need_b and _is_transposed_view(constant(b)):
                 # x @ W.T: the same BLAS work as (gᵀx)ᵀ, and W's gradient arrives in W's own layout
                 # (no copy into .grad, no strided optimizer update)
-                grad_b = xp.swapaxes(xp.swapaxes(grad, -1, -2) @ a, -1, -2)
+                grad_b = (grad.swapaxes(-1, -2) @ a).swapaxes(-1, -2)
             elif need_b:
-                grad_b = xp.swapaxes(a, -1, -2) @ grad
+                grad_b = a.swapaxes(-1, -2) @ grad
         return grad_a, grad_b
 
 

@@ -22,10 +22,12 @@ class Reshape(Function):
 class Transpose(Function):
     analytic = True
 
+    inverse = None  # reversing the axes is its own inverse
+
     @staticmethod
     def forward(ctx, x, axes=None):
         if axes is None:
-            axes = tuple(reversed(range(x.ndim)))
+            return x.transpose()  # `W.T`, the common case: no permutation to check or invert
         axes = tuple(int(a) % max(x.ndim, 1) for a in axes)
         if sorted(axes) != list(range(x.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of {x.ndim} dimensions")
