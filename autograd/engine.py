@@ -222,15 +222,18 @@ def _refuse_gradient_count(node: Function, grads: tuple) -> None:
 
 def _accumulate_into_leaves(leaf_grads: dict, create_graph: bool) -> None:
     """Run the leaves' hooks and add each gradient to the leaf's `.grad` (a buffer no one else holds)."""
+    if create_graph:
+        for leaf, grad in leaf_grads.items():
+            if leaf._hooks:
+                grad = _run_tensor_hooks(leaf._hooks, grad, None, True, "leaf tensor")
+            new = grad if isinstance(grad, Tensor) else Tensor._make(grad, None)
+            leaf._grad = new if leaf._grad is None else leaf._grad + new  # a differentiable sum
+        return
     owned: set[int] = set()
     for leaf, grad in leaf_grads.items():
         if leaf._hooks:
-            grad = _run_tensor_hooks(leaf._hooks, grad, None, create_graph, "leaf tensor")
-        if create_graph:
-            new = grad if isinstance(grad, Tensor) else Tensor._make(grad, None)
-            leaf._grad = new if leaf._grad is None else leaf._grad + new  # a differentiable sum
-            continue
-        if id(grad) in owned or (grad.base is not None and not _exclusive_view(grad)):
+            grad = _run_tensor_hooks(leaf._hooks, grad, None, False, "leaf tensor")
+        if (grad.base is not None and not _exclusive_view(grad)) or id(grad) in owned:
             grad = grad.copy()  # .grad owns its buffer: never shared with another gradient
         owned.add(id(grad))
         previous = leaf._grad
@@ -337,7 +340,8 @@ def _root_grad(tensor, grad, where: str, create_graph: bool):
         if data.size != 1:
             raise RuntimeError(f"{where}: grad can be implicitly created only for scalar outputs; "
                                f"the output has shape {data.shape}, so pass grad of that shape")
-        ones = np.ones_like(data)
+        # a scalar loss's seed: np.array is C-level, while np.ones(_like) are Python wrappers costing ~1 us
+        ones = np.array(1, data.dtype) if data.ndim == 0 else np.ones(data.shape, data.dtype)
         return Tensor._make(ones, None) if create_graph else ones
     given = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=data.dtype)
     if given.shape != data.shape:

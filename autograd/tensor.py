@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 import weakref
 
 import numpy as np
@@ -134,13 +135,7 @@ class Tensor:
         return self
 
     # ----- gradient and version -----------------------------------------------------------
-    @property
-    def grad(self) -> Tensor | None:
-        """The accumulated gradient (a Tensor of this tensor's shape and dtype), or None."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, value) -> None:
+    def _set_grad(self, value) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(f"grad: assign a Tensor or None, not {type(value).__name__}; "
@@ -151,6 +146,10 @@ class Tensor:
                     f"tensor has shape {self.shape} and dtype {self.dtype}; a gradient must match both "
                     f"(e.g. autograd.tensor(g.reshape({self.shape}), dtype='{self.dtype}'))")
         self._grad = value
+
+    # read through a C getter (no Python frame: the optimizer reads it per parameter per step), set checked
+    grad = property(operator.attrgetter("_grad"), _set_grad, None,
+                    "The accumulated gradient (a Tensor of this tensor's shape and dtype), or None.")
 
     @property
     def _version(self) -> int:

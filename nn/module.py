@@ -39,6 +39,13 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list[str]
 
 
+class CallChanges:
+    """Counts the changes to how any module is called (a forward hook added or removed, a `forward`
+    set on an instance): a plan cached from them (Sequential's fusion) is stale once this moves."""
+
+    count = 0
+
+
 class RemovableHandle:
     """Returned by register_*_hook; `.remove()` unregisters the hook."""
 
@@ -50,6 +57,7 @@ class RemovableHandle:
 
     def remove(self) -> None:
         self._hooks.pop(self.id, None)
+        CallChanges.count += 1
 
 
 def _is_member(value) -> bool:
@@ -97,7 +105,14 @@ class Module:
         # a registered buffer stays a Tensor, so state_dict and load_state_dict can rely on .data
         if name in self._buffer_names and value is not None and not isinstance(value, Tensor):
             value = Tensor(np.asarray(value))
+        if name == "forward":
+            CallChanges.count += 1
         object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name == "forward":
+            CallChanges.count += 1
+        object.__delattr__(self, name)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
@@ -141,6 +156,7 @@ class Module:
             setattr(self, attribute, hooks)
         handle = RemovableHandle(hooks)
         hooks[handle.id] = hook
+        CallChanges.count += 1
         return handle
 
     # ----- buffers ----------------------------------------------------------------------

@@ -132,3 +132,24 @@ def test_a_monitor_sees_every_layer_of_a_fusable_model():
     layers = monitor.record().layers
     assert [layer.name for layer in layers] == ["0", "1", "2", "3", "4"]
     assert layers[1].kind == "ReLU" and layers[1].activation is not None and layers[1].output_grad is not None
+
+
+def test_the_cached_fusion_plan_follows_hooks_forward_overrides_and_new_layers():
+    model = make_model("tanh")
+    x = ag.tensor(np.ones((2, 5), np.float32))
+
+    def names():
+        return [node.name for node in ag.topological_order(model(x).grad_fn)][:2]
+
+    assert names() == ["linear_tanh", "linear_tanh"]  # the plan is made and cached here
+    handle = model[1].register_forward_hook(lambda module, inputs, output: None)
+    assert names() == ["linear", "tanh"]
+    handle.remove()
+    assert names() == ["linear_tanh", "linear_tanh"]
+    model[0].forward = lambda inputs: nn.functional.linear(inputs, model[0].weight, model[0].bias)
+    assert names() == ["linear", "tanh"]
+    del model[0].forward
+    assert names() == ["linear_tanh", "linear_tanh"]
+    model.append(nn.Tanh())  # the last Linear now has an activation after it
+    nodes = [node.name for node in ag.topological_order(model(x).grad_fn)]
+    assert nodes == ["linear_tanh", "linear_tanh", "linear_tanh"]

@@ -132,4 +132,4 @@ class Sequential(ModuleList):
     fuse = True  # run a Linear + ReLU/Tanh/Sigmoid pair as one op (nn/layers/fusion.py); False: one by one
 
     def forward(self, x):
-        return run_layers(self._items, x, self.fuse)
+        return run_layers(self, x)

@@ -15,33 +15,45 @@ from autograd import grad_mode
 
 from ..error_path import name_module_in_error
 from ..functional.affine import FUSED_LINEAR
+from ..module import CallChanges
 from .activation import ReLU, Sigmoid, Tanh
 from .linear import Linear
 
 _ACTIVATION_OPS = {ReLU: FUSED_LINEAR["relu"], Tanh: FUSED_LINEAR["tanh"], Sigmoid: FUSED_LINEAR["sigmoid"]}
 
 
-def run_layers(layers: list, x, fuse: bool):
-    """Pass `x` through `layers` in order, fusing each Linear + activation pair that can be fused."""
-    if not fuse or grad_mode.state.anomaly:
+def run_layers(sequential, x):
+    """Pass `x` through the Sequential's layers in order, fusing each Linear + activation pair that can
+    be fused (by a plan made once and remade when the layers, or any module's hooks, change)."""
+    layers = sequential._items
+    if not sequential.fuse or grad_mode.state.anomaly:
         for layer in layers:
             x = layer(x)
         return x
-    waiting = None  # a Linear held back until the next layer shows whether it can be fused
-    for layer in layers:
-        if waiting is not None:
+    plan = sequential.__dict__.get("_fusion_plan")
+    if plan is None or plan.changes != CallChanges.count or plan.layers != layers:
+        plan = sequential.__dict__["_fusion_plan"] = _Plan(layers)
+    for op, layer in plan.steps:
+        x = layer(x) if op is None else _run_fused(op, layer, x)
+    return x
+
+
+class _Plan:
+    """The layers as steps: (None, layer) runs a layer on its own, (op, linear) a fused pair."""
+
+    def __init__(self, layers: list):
+        self.layers = list(layers)
+        self.changes = CallChanges.count
+        self.steps = []
+        previous = None
+        for layer in layers:
             op = _ACTIVATION_OPS.get(type(layer))
-            if op is not None and _plain(waiting) and _plain(layer):
-                x = _run_fused(op, waiting, x)
-                waiting = None
-                continue
-            x = waiting(x)
-            waiting = None
-        if type(layer) is Linear:
-            waiting = layer
-        else:
-            x = layer(x)
-    return x if waiting is None else waiting(x)
+            if op is not None and type(previous) is Linear and _plain(previous) and _plain(layer):
+                self.steps[-1] = (op, previous)
+                previous = None  # a fused pair's activation starts no pair of its own
+            else:
+                self.steps.append((None, layer))
+                previous = layer
 
 
 def _plain(module) -> bool:

@@ -31,6 +31,14 @@ class SGD(Optimizer):
             for group in self.param_groups:
                 lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
                 nesterov = group["nesterov"]
+                if not (momentum or group["weight_decay"] or group["maximize"]):
+                    # plain SGD, p ← p − lr·g: the rule below with every option off, in one pass
+                    for p in group["params"]:
+                        grad = p._grad
+                        if grad is not None:
+                            p.data -= lr * grad.data
+                            changed.append(p._version_counter)
+                    continue
                 for p, grad in self._gradients(group):
                     if momentum != 0:
                         state = self.state.setdefault(p, {})
