@@ -53,3 +53,35 @@ def test_floor_and_gradsight_agree_on_every_network_case():
         for e, g in zip(expected, got):
             assert g.shape == e.shape and g.dtype == np.float32, case
             np.testing.assert_allclose(g, e, rtol=0, atol=1e-5 * scale, err_msg=case)
+
+
+def test_a_case_timed_alongside_another_reports_both_from_one_process():
+    request = {"cmd": "time", "case": "chain_2000", "reps": 2, "inner": 1, "warmup": 0,
+               "alongside": "chain_scalar_2000"}
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "worker.py"), "gradsight_peer", "core", "--threads", "1", "--cpus", "0",
+         "once", json.dumps(request)], capture_output=True, text=True, timeout=120, cwd=BENCHMARKS)
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(answer["times"]) == 2 and answer["alongside"]["case"] == "chain_scalar_2000"
+    assert len(answer["alongside"]["times"]) == 2 and all(t > 0 for t in answer["alongside"]["times"])
+
+
+def test_a_per_op_ratio_prefers_the_smaller_case_timed_in_the_same_process():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from cases import CASES
+        from report import per_op_ratio, verdict
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+        for name in ("cases", "report", "contenders"):
+            sys.modules.pop(name, None)
+    timing = {"chain_2000": {"gradsight": {"times": [4e-6] * 3}, "torch": {"times": [5e-6] * 3}},
+              "chain_100000": {"gradsight": {"times": [6e-6] * 3, "alongside": {"times": [5.5e-6] * 3}},
+                               "torch": {"times": [7e-6] * 3}}}
+    case = CASES["chain_100000"]
+    assert abs(per_op_ratio(case, "gradsight", timing) - 6 / 5.5) < 1e-12  # not 6 / 4 from the main table
+    assert verdict("chain_100000", "gradsight", timing) == "PASS"
+    del timing["chain_100000"]["gradsight"]["alongside"]
+    assert abs(per_op_ratio(case, "gradsight", timing) - 1.5) < 1e-12
+    assert verdict("chain_100000", "gradsight", timing) == "FAIL"
