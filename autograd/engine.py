@@ -211,7 +211,7 @@ def _check_saved_values_usable(node: Function) -> None:
         raise RuntimeError(
             f"backward through op '{node.name}' a second time: its saved values were freed "
             "after the first backward; pass retain_graph=True to the first backward")
-    if node.saved_counters:
+    if node.origins:
         check_saved_versions(node)  # something changed in place after this node was recorded
 
 

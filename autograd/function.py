@@ -66,9 +66,8 @@ class Function:
     saved: tuple = ()
     needs_input_grad: tuple = ()
     input_meta: tuple = ()
-    input_ids: tuple = ()
-    output_id: int | None = None
-    saved_counters: list = []  # per input its Tensor's version counter (None: a constant), then the output's
+    origins: list = []  # per input of a node that saved something: (id of its array, version counter or None)
+    output_origin: tuple = (None, None)  # the same for the output
     params: dict = {}
     sequence: int = -1
     hooks: list | None = None
@@ -107,15 +106,13 @@ class Function:
         parents = []
         needs = []
         meta = []
-        counters = []
-        ids = []
+        origins = []
         for x in inputs:
             if isinstance(x, Tensor):
                 data = x.data
                 arrays.append(data)
                 meta.append((data.shape, data.dtype))
-                counters.append(x._version_counter)
-                ids.append(id(data))
+                origins.append((id(data), x._version_counter))
                 if x.requires_grad:
                     requires_grad = True
                     parents.append(x.grad_fn or x)  # a node is always truthy
@@ -123,16 +120,16 @@ class Function:
                     continue
             else:
                 arrays.append(x)
-                counters.append(None)
-                ids.append(None)  # filled in once the constant is an array
+                origins.append(None)  # filled in once the constant is an array
                 has_constant = True
             parents.append(None)
             needs.append(False)
         if has_constant:
-            _with_constants(inputs, arrays, meta, ids)
+            _with_constants(inputs, arrays, meta, origins)
         ctx = object.__new__(cls)
         try:
-            raw_out = cls.forward(ctx, *arrays, **params)
+            # without `**params` when there are none: the call then builds no keyword dict
+            raw_out = cls.forward(ctx, *arrays, **params) if params else cls.forward(ctx, *arrays)
         except (ValueError, IndexError, TypeError) as error:
             from .errors import forward_error  # the error path only: keeps the hot path's imports as they are
 
@@ -170,14 +167,12 @@ class Function:
         if params:
             ctx.params = params  # most ops take none: the class's empty dict serves them
         if ctx.saved:
-            # identities for create_graph: which saved arrays are inputs or the output
-            ctx.input_ids = ids
+            # which saved arrays are inputs or the output (for create_graph and viz), and the version
+            # counters of the inputs and the output: backward refuses one changed after now
             if out is not raw_out:
                 ctx.saved = tuple([out if s is raw_out else s for s in ctx.saved])
-            ctx.output_id = id(out)
-            # version counters of the inputs and the output: backward refuses one changed after now
-            counters.append(result._version_counter)
-            ctx.saved_counters = counters
+            ctx.origins = origins
+            ctx.output_origin = (id(out), result._version_counter)
         result.requires_grad = True
         result.grad_fn = ctx
         return result
@@ -185,12 +180,13 @@ class Function:
     @property
     def saved_sources(self) -> tuple:
         """Per saved array: the input index it is, 'out' for the output, or None (a constant)."""
+        input_ids = [origin[0] for origin in self.origins]
         sources = []
         for item in self.saved:
-            if id(item) == self.output_id:
+            if id(item) == self.output_origin[0]:
                 sources.append("out")
-            elif id(item) in self.input_ids:
-                sources.append(self.input_ids.index(id(item)))
+            elif id(item) in input_ids:
+                sources.append(input_ids.index(id(item)))
             else:
                 sources.append(None)
         return tuple(sources)
@@ -231,8 +227,8 @@ def _counter_of_viewed(base: np.ndarray, inputs, arrays) -> list:
 def check_saved_versions(node: Function) -> None:
     """Raise if a tensor this node saved for backward was changed in place after the node was recorded."""
     sources = node.saved_sources
-    *inputs, output = node.saved_counters
-    changed = [(index, counter) for index, counter in enumerate(inputs)
+    output = node.output_origin[1]
+    changed = [(index, counter) for index, (_, counter) in enumerate(node.origins)
                if counter is not None and counter[1] > node.sequence and index in sources]
     if output[1] > node.sequence and "out" in sources:
         changed.append(("out", output))
@@ -251,8 +247,8 @@ def check_saved_versions(node: Function) -> None:
         "of changing it in place")
 
 
-def _with_constants(inputs, arrays: list, meta: list, ids: list) -> None:
-    """`arrays`, `meta` and `ids` completed for the non-Tensor operands: a Python scalar takes the
+def _with_constants(inputs, arrays: list, meta: list, origins: list) -> None:
+    """`arrays`, `meta` and `origins` completed for the non-Tensor operands: a Python scalar takes the
     Tensor operands' dtype (floats preferred) when that loses nothing (no silent upcast to float64)."""
     like = None
     for _, dtype in meta:  # so far, meta holds the Tensor operands only
@@ -269,7 +265,7 @@ def _with_constants(inputs, arrays: list, meta: list, ids: list) -> None:
                 array = _constant_array(x, like)
             arrays[index] = array
             meta.insert(index, (array.shape, array.dtype))
-            ids[index] = id(array)
+            origins[index] = (id(array), None)
 
 
 _scalar_arrays: dict = {}  # (Python scalar, float dtype) -> read-only 0-d array: `0.5 * x` converts once

@@ -219,20 +219,20 @@ class Tensor:
         if self.grad_fn is not None:
             self.grad_fn.retained = weakref.ref(self)  # weak: the node must not keep its output alive
 
-    # ----- operators (one-line delegations to ops; the hottest call the op class directly, one frame less) --
-    def __add__(self, other): return _ops.Add.apply(self, other)
-    def __radd__(self, other): return _ops.Add.apply(other, self)
-    def __sub__(self, other): return _ops.Sub.apply(self, other)
-    def __rsub__(self, other): return _ops.Sub.apply(other, self)
-    def __mul__(self, other): return _ops.Mul.apply(self, other)
-    def __rmul__(self, other): return _ops.Mul.apply(other, self)
-    def __truediv__(self, other): return _ops.Div.apply(self, other)
-    def __rtruediv__(self, other): return _ops.Div.apply(other, self)
+    # ----- operators (one-line delegations to ops; the arithmetic ones call the op's bound `apply` directly) --
+    def __add__(self, other): return _add(self, other)
+    def __radd__(self, other): return _add(other, self)
+    def __sub__(self, other): return _sub(self, other)
+    def __rsub__(self, other): return _sub(other, self)
+    def __mul__(self, other): return _mul(self, other)
+    def __rmul__(self, other): return _mul(other, self)
+    def __truediv__(self, other): return _div(self, other)
+    def __rtruediv__(self, other): return _div(other, self)
     def __pow__(self, other): return _ops.pow(self, other)
     def __rpow__(self, other): return _ops.pow(other, self)
-    def __matmul__(self, other): return _ops.Matmul.apply(self, other)
-    def __rmatmul__(self, other): return _ops.Matmul.apply(other, self)
-    def __neg__(self): return _ops.Neg.apply(self)
+    def __matmul__(self, other): return _matmul(self, other)
+    def __rmatmul__(self, other): return _matmul(other, self)
+    def __neg__(self): return _neg(self)
     def __pos__(self): return self
     def __abs__(self): return _ops.abs(self)
     def __getitem__(self, index): return _ops.getitem(self, index)
@@ -396,3 +396,7 @@ function.Tensor = engine.Tensor = Tensor
 
 from . import numpy_protocol  # noqa: E402  (it imports ops)
 from . import ops as _ops  # noqa: E402  (ops import Tensor, so they load after it)
+
+# bound once: each call then skips two attribute lookups and making a bound method
+_add, _sub, _mul, _div = _ops.Add.apply, _ops.Sub.apply, _ops.Mul.apply, _ops.Div.apply
+_matmul, _neg = _ops.Matmul.apply, _ops.Neg.apply
