@@ -66,8 +66,9 @@ class Function:
     saved: tuple = ()
     needs_input_grad: tuple = ()
     input_meta: tuple = ()
-    origins: list = []  # per input of a node that saved something: (id of its array, version counter or None)
-    output_origin: tuple = (None, None)  # the same for the output
+    # of a node that saved something: per input, then for the output, the array's id and the version
+    # counter of its Tensor (None for a constant), flat (pairs as tuples would cost an allocation each)
+    origins: list = []
     params: dict = {}
     sequence: int = -1
     hooks: list | None = None
@@ -112,7 +113,8 @@ class Function:
                 data = x.data
                 arrays.append(data)
                 meta.append((data.shape, data.dtype))
-                origins.append((id(data), x._version_counter))
+                origins.append(id(data))
+                origins.append(x._version_counter)
                 if x.requires_grad:
                     requires_grad = True
                     parents.append(x.grad_fn or x)  # a node is always truthy
@@ -121,6 +123,7 @@ class Function:
             else:
                 arrays.append(x)
                 origins.append(None)  # filled in once the constant is an array
+                origins.append(None)
                 has_constant = True
             parents.append(None)
             needs.append(False)
@@ -171,8 +174,9 @@ class Function:
             # counters of the inputs and the output: backward refuses one changed after now
             if out is not raw_out:
                 ctx.saved = tuple([out if s is raw_out else s for s in ctx.saved])
+            origins.append(id(out))
+            origins.append(result._version_counter)
             ctx.origins = origins
-            ctx.output_origin = (id(out), result._version_counter)
         result.requires_grad = True
         result.grad_fn = ctx
         return result
@@ -180,10 +184,10 @@ class Function:
     @property
     def saved_sources(self) -> tuple:
         """Per saved array: the input index it is, 'out' for the output, or None (a constant)."""
-        input_ids = [origin[0] for origin in self.origins]
+        *input_ids, output_id = self.origins[::2] or [None]  # a node that saved nothing has no origins
         sources = []
         for item in self.saved:
-            if id(item) == self.output_origin[0]:
+            if id(item) == output_id:
                 sources.append("out")
             elif id(item) in input_ids:
                 sources.append(input_ids.index(id(item)))
@@ -227,8 +231,8 @@ def _counter_of_viewed(base: np.ndarray, inputs, arrays) -> list:
 def check_saved_versions(node: Function) -> None:
     """Raise if a tensor this node saved for backward was changed in place after the node was recorded."""
     sources = node.saved_sources
-    output = node.output_origin[1]
-    changed = [(index, counter) for index, (_, counter) in enumerate(node.origins)
+    *inputs, output = node.origins[1::2]
+    changed = [(index, counter) for index, counter in enumerate(inputs)
                if counter is not None and counter[1] > node.sequence and index in sources]
     if output[1] > node.sequence and "out" in sources:
         changed.append(("out", output))
@@ -265,7 +269,7 @@ def _with_constants(inputs, arrays: list, meta: list, origins: list) -> None:
                 array = _constant_array(x, like)
             arrays[index] = array
             meta.insert(index, (array.shape, array.dtype))
-            origins[index] = (id(array), None)
+            origins[2 * index] = id(array)
 
 
 _scalar_arrays: dict = {}  # (Python scalar, float dtype) -> read-only 0-d array: `0.5 * x` converts once
