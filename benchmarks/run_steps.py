@@ -1,10 +1,13 @@
-"""Run N steps of one gradsight benchmark case in a bare process, for instruction counts.
+"""Run N steps of one gradsight benchmark case in a bare process, for instruction counts or CPU time.
 
     valgrind --tool=callgrind --callgrind-out-file=/dev/null python benchmarks/run_steps.py add core 400
+    python benchmarks/run_steps.py deep nn 30 --time            # CPU seconds per step, printed
+    python benchmarks/run_steps.py chain_2000 core 2 --tree ../other-checkout   # another work tree's code
 
 Instructions per step = (count with N steps - count with 0 steps) / N: the import cost cancels, and
 the counts do not depend on the load of a shared machine (set PYTHONHASHSEED=0 so that they do not
-depend on string hashing either).
+depend on string hashing either). `--tree` runs another checkout's gradsight, cases and peers, so
+two commits can be compared with one script (benchmarks/compare_trees.py does that).
 """
 from __future__ import annotations
 
@@ -14,13 +17,10 @@ os.environ["OPENBLAS_NUM_THREADS"] = "1"  # before NumPy loads its BLAS
 
 import argparse  # noqa: E402
 import sys  # noqa: E402
+import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent)]
-
-from cases import build_workload  # noqa: E402
-from peers import gradsight_peer  # noqa: E402
+WARM_UP_STEPS = 3
 
 
 def main() -> None:
@@ -29,10 +29,27 @@ def main() -> None:
     parser.add_argument("case", help="a case of benchmarks/cases.py (add, tiny, deep, chain_2000, ...)")
     parser.add_argument("variant", choices=["nn", "core"])
     parser.add_argument("steps", type=int)
+    parser.add_argument("--tree", type=Path, default=Path(__file__).resolve().parent.parent,
+                        help="the checkout whose code runs (default: this one)")
+    parser.add_argument("--time", action="store_true",
+                        help=f"after {WARM_UP_STEPS} warm-up steps, print the CPU seconds per step")
     args = parser.parse_args()
+    tree = args.tree.resolve()
+    sys.path[:0] = [str(tree / "benchmarks"), str(tree)]
+    from cases import build_workload
+    from peers import gradsight_peer
+
     workload = build_workload(gradsight_peer, args.case, args.variant)
+    if not args.time:
+        for _ in range(args.steps):
+            workload.step()
+        return
+    for _ in range(WARM_UP_STEPS):
+        workload.step()
+    start = time.process_time()
     for _ in range(args.steps):
         workload.step()
+    print((time.process_time() - start) / args.steps)
 
 
 if __name__ == "__main__":
