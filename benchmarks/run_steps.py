@@ -35,9 +35,16 @@ def main() -> None:
                         help=f"after {WARM_UP_STEPS} warm-up steps, print the CPU seconds per step")
     args = parser.parse_args()
     tree = args.tree.resolve()
-    sys.path[:0] = [str(tree / "benchmarks"), str(tree)]
-    from cases import build_workload
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [str(tree / "benchmarks"), str(tree)] + [p for p in sys.path if Path(p or ".").resolve() != here]
+    import cases
     from peers import gradsight_peer
+
+    import autograd
+    for module in (cases, gradsight_peer, autograd):  # never time one checkout's code as another's
+        if tree not in Path(module.__file__).resolve().parents:
+            sys.exit(f"run_steps: {module.__name__} was imported from {module.__file__}, not from {tree}")
+    build_workload = cases.build_workload
 
     workload = build_workload(gradsight_peer, args.case, args.variant)
     if not args.time:

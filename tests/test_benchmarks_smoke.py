@@ -85,3 +85,18 @@ def test_a_per_op_ratio_prefers_the_smaller_case_timed_in_the_same_process():
     del timing["chain_100000"]["gradsight"]["alongside"]
     assert abs(per_op_ratio(case, "gradsight", timing) - 1.5) < 1e-12
     assert verdict("chain_100000", "gradsight", timing) == "FAIL"
+
+
+def test_compare_trees_times_two_checkouts_and_reports_a_missing_case(tmp_path):
+    repo = BENCHMARKS.parent
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "compare_trees.py"), str(repo), str(repo), "--cases", "add:core",
+         "--rounds", "1"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    ratio = float(done.stdout.split("after/before")[1].split()[0])
+    assert 0.2 < ratio < 5, done.stdout  # the same tree twice: a ratio near 1, whatever the machine's noise
+    (tmp_path / "benchmarks").mkdir()  # a "checkout" without the benchmark's cases: reported, not a crash
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "compare_trees.py"), str(tmp_path), str(repo), "--cases", "add:core",
+         "--rounds", "1"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "not run in before" in done.stdout, done.stdout + done.stderr
