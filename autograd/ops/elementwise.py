@@ -225,13 +225,19 @@ class Tanh(Function):
         return grad * (1 - out * out)  # tanh' = 1 - y²
 
 
+def sigmoid_array(x: np.ndarray) -> np.ndarray:
+    """The sigmoid op's forward on an array (nn's fused Linear + Sigmoid runs this very code)."""
+    # e^min(x,0) / (1 + e^-|x|): exponents never positive, so ±1000 give exact 0 and 1 without
+    # warnings, and no masks (np.where is slow on random masks)
+    out = np.exp(np.minimum(x, 0))
+    out /= 1 + np.exp(-np.abs(x))
+    return out
+
+
 class Sigmoid(Function):
     @staticmethod
     def forward(ctx, x):
-        # e^min(x,0) / (1 + e^-|x|): exponents never positive, so ±1000 give exact 0 and 1 without
-        # warnings, and no masks (np.where is slow on random masks)
-        out = np.exp(np.minimum(x, 0))
-        out /= 1 + np.exp(-np.abs(x))
+        out = sigmoid_array(x)
         ctx.save_for_backward(out)
         return out
 

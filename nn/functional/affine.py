@@ -6,6 +6,7 @@ import numpy as np
 
 from autograd import Function, Tensor
 from autograd.ops._util import constant
+from autograd.ops.elementwise import sigmoid_array
 
 
 class Linear(Function):
@@ -54,14 +55,23 @@ def _affine_grads(ctx, x, weight, grad) -> tuple:
 class _LinearActivation(Function):
     """activation(x @ weight.T + bias) as one graph node: one op recorded and run backward instead of
     two. Forward and backward do exactly the arithmetic of Linear followed by the activation's own op
-    (so the results are bitwise the same); the activation's derivative comes from the saved output."""
+    (so the results are bitwise the same); the activation's derivative comes from the saved output.
+    A subclass gives `activate` (the activation's forward, allowed to overwrite its fresh input) and
+    `pre_activation_grad`."""
 
     register = False
     fused_from: tuple[str, str] = ("linear", "")  # the ops it stands for: viz.trace shows both
 
     @staticmethod
     def forward(ctx, x, weight, *bias):
-        raise NotImplementedError
+        out = ctx.activate(_affine(x, weight, bias))
+        ctx.save_for_backward(x, weight, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, out = ctx.saved
+        return _affine_grads(ctx, x, weight, ctx.pre_activation_grad(grad, out))
 
     @staticmethod
     def pre_activation(x, weight, *bias):
@@ -69,25 +79,21 @@ class _LinearActivation(Function):
         return _affine(x, weight, bias)
 
     @staticmethod
-    def pre_activation_grad(grad, out):
-        """The gradient of the Linear op's output, given the gradient and the value of this op's."""
+    def activate(z):
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx, grad):
-        x, weight, out = ctx.saved
-        return _affine_grads(ctx, x, weight, ctx.pre_activation_grad(grad, out))
+    def pre_activation_grad(grad, out):
+        """The gradient of the Linear op's output, given the gradient and the value of this op's."""
+        raise NotImplementedError
 
 
 class LinearRelu(_LinearActivation):
     fused_from = ("linear", "relu")
 
     @staticmethod
-    def forward(ctx, x, weight, *bias):
-        out = _affine(x, weight, bias)
-        np.maximum(out, 0, out=out)
-        ctx.save_for_backward(x, weight, out)
-        return out
+    def activate(z):
+        return np.maximum(z, 0, out=z)
 
     @staticmethod
     def pre_activation_grad(grad, out):
@@ -98,31 +104,21 @@ class LinearTanh(_LinearActivation):
     fused_from = ("linear", "tanh")
 
     @staticmethod
-    def forward(ctx, x, weight, *bias):
-        out = _affine(x, weight, bias)
-        np.tanh(out, out=out)
-        ctx.save_for_backward(x, weight, out)
-        return out
+    def activate(z):
+        return np.tanh(z, out=z)
 
     @staticmethod
     def pre_activation_grad(grad, out):
-        return grad * (1 - out * out)
+        return grad * (1 - out * out)  # as the tanh op's
 
 
 class LinearSigmoid(_LinearActivation):
     fused_from = ("linear", "sigmoid")
-
-    @staticmethod
-    def forward(ctx, x, weight, *bias):
-        z = _affine(x, weight, bias)
-        out = np.exp(np.minimum(z, 0))  # the sigmoid op's formula, operation for operation
-        out /= 1 + np.exp(-np.abs(z))
-        ctx.save_for_backward(x, weight, out)
-        return out
+    activate = staticmethod(sigmoid_array)
 
     @staticmethod
     def pre_activation_grad(grad, out):
-        return grad * out * (1 - out)
+        return grad * out * (1 - out)  # as the sigmoid op's
 
 
 FUSED_LINEAR = {"relu": LinearRelu, "tanh": LinearTanh, "sigmoid": LinearSigmoid}
