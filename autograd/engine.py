@@ -12,7 +12,6 @@ from .function import VersionClock as version_clock
 from .grad_mode import collector_pause
 
 Tensor = None  # bound by tensor.py once the class exists (the two modules import each other)
-_backward_depth = 0  # run_backward nests under create_graph (a composite's backward runs one)
 
 
 def unbroadcast(grad, shape: tuple):
@@ -103,106 +102,72 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     `capture` (a list of Tensors) is given: then the gradients of exactly those tensors are
     returned and no `.grad` is touched.
     """
-    flow = _GradientFlow(None if capture is None else _leading_to(roots, capture), grad_mode.state.anomaly)
+    # autograd.grad: only the nodes that lead to a captured tensor run (None: all)
+    needed = None if capture is None else _leading_to(roots, capture)
     captured_nodes = None if capture is None else {t.grad_fn: t for t in capture if t.grad_fn is not None}
     captured: dict[int, object] = {}
-    previous_mode = _enter_backward(create_graph)
+    anomaly = grad_mode.state.anomaly
+    grads_of: dict = {}  # the gradient summed so far, per node still to run and per leaf
+    pending: list[tuple[int, Function]] = []  # the nodes that have a gradient, in a heap by -sequence
+    # grad mode is on during the backward only for higher order
+    state = grad_mode.state
+    previous_mode, state.grad_enabled = state.grad_enabled, create_graph
+    # a graph recorded with the collector paused stays so until the outermost backward ends (it makes no cycles)
+    collector_pause.backward_depth += 1
     try:
         # the roots' gradients are delivered like any node's: to the root's node, or to a leaf root
-        flow.deliver(None, *_as_deliveries(roots, root_grads))
-        pending, node_grads = flow.pending, flow.node_grads
-        while pending:
+        node, grads = None, root_grads
+        parents, input_meta = [], []
+        for root in roots:
+            parents.append(root.grad_fn or root)  # a node is always truthy
+            input_meta.append((root.data.shape, root.data.dtype))
+        while True:
+            # deliver: add each input gradient to its parent's, un-broadcast and cast (inline: per node)
+            for parent, input_grad, (shape, dtype) in zip(parents, grads, input_meta):
+                if parent is None or input_grad is None:
+                    continue
+                if input_grad.shape != shape:
+                    input_grad = _reduced_to(input_grad, shape, node)
+                if input_grad.dtype is not dtype and input_grad.dtype != dtype:
+                    input_grad = input_grad.astype(dtype)
+                if anomaly and node is not None:
+                    _check_finite(input_grad.data if isinstance(input_grad, Tensor) else input_grad,
+                                  f"backward of {node.name}", node)
+                previous = grads_of.get(parent)
+                if previous is not None:
+                    grads_of[parent] = previous + input_grad
+                elif isinstance(parent, Tensor):  # a leaf
+                    grads_of[parent] = input_grad
+                elif needed is None or parent in needed:
+                    grads_of[parent] = input_grad
+                    heappush(pending, (-parent.sequence, parent))
+            if not pending:
+                break
+            # run the latest node whose gradient is complete
             node = heappop(pending)[1]
-            grad = node_grads.pop(node)
+            grad = grads_of.pop(node)
             if node.freed or version_clock.latest > node.sequence:
                 _check_saved_values_usable(node)
-            if node.hooks or node.retained is not None:
+            if node.hooks is not None:  # tensor hooks, or a retained gradient (retain_grad makes the list too)
                 grad = _run_tensor_hooks(node.hooks, grad, node.retained, create_graph, f"op '{node.name}'")
             if captured_nodes and node in captured_nodes:
                 captured[id(captured_nodes[node])] = grad
             grads = _graph_backward(node, grad) if create_graph else type(node).backward(node, grad)
             if type(grads) is not tuple:
                 grads = (grads,)
-            parents = node.parents
+            parents, input_meta = node.parents, node.input_meta
             if len(grads) != len(parents):
                 _refuse_gradient_count(node, grads)
             if not retain_graph:
                 node.saved = ()  # free the saved values: a second backward through the node is refused
                 node.freed = True
-            flow.deliver(node, parents, grads, node.input_meta)
     finally:
-        _exit_backward(previous_mode)
+        state.grad_enabled = previous_mode
+        collector_pause.backward_ended()
     if capture is not None:
-        return [flow.leaf_grads.get(t) if t.grad_fn is None else captured.get(id(t)) for t in capture]
-    _accumulate_into_leaves(flow.leaf_grads, create_graph)
+        return [grads_of.get(t) if t.grad_fn is None else captured.get(id(t)) for t in capture]
+    _accumulate_into_leaves(grads_of, create_graph)
     return None
-
-
-class _GradientFlow:
-    """The gradients on their way: per node (summed until the node runs, in a heap by sequence) and per leaf."""
-
-    __slots__ = ("node_grads", "leaf_grads", "pending", "needed", "anomaly")
-
-    def __init__(self, needed, anomaly: bool):
-        self.node_grads: dict[Function, object] = {}
-        self.leaf_grads: dict[Tensor, object] = {}
-        self.pending: list[tuple[int, Function]] = []
-        self.needed = needed  # autograd.grad: only the nodes that lead to a captured tensor run (None: all)
-        self.anomaly = anomaly
-
-    def deliver(self, node, parents, grads, input_meta) -> None:
-        """Add each input gradient of `node` (None for the roots) to its parent's, un-broadcast and cast."""
-        node_grads = self.node_grads
-        for parent, input_grad, meta in zip(parents, grads, input_meta):
-            if parent is None or input_grad is None:
-                continue
-            shape, dtype = meta
-            if input_grad.shape != shape:
-                input_grad = _reduced_to(input_grad, shape, node)
-            if input_grad.dtype is not dtype and input_grad.dtype != dtype:
-                input_grad = input_grad.astype(dtype)
-            if self.anomaly and node is not None:
-                _check_finite(input_grad.data if isinstance(input_grad, Tensor) else input_grad,
-                              f"backward of {node.name}", node)
-            if isinstance(parent, Function):
-                previous = node_grads.get(parent)
-                if previous is not None:
-                    node_grads[parent] = previous + input_grad
-                elif self.needed is None or parent in self.needed:
-                    node_grads[parent] = input_grad
-                    heappush(self.pending, (-parent.sequence, parent))
-            else:  # a leaf
-                previous = self.leaf_grads.get(parent)
-                self.leaf_grads[parent] = input_grad if previous is None else previous + input_grad
-
-
-def _as_deliveries(roots, root_grads) -> tuple[list, list, list]:
-    """The roots' gradients in the form a node's backward delivers them: parents, gradients, (shape, dtype)s."""
-    parents, metas = [], []
-    for root in roots:
-        parents.append(root if root.grad_fn is None else root.grad_fn)
-        metas.append((root.data.shape, root.data.dtype))
-    return parents, root_grads, metas
-
-
-def _enter_backward(create_graph: bool) -> bool:
-    """Set grad mode for the backward (on only for higher order); returns the old mode. A graph of
-    `collector_pause.ops_before_pause` ops or more was recorded with the collector paused, and
-    backward keeps it so (it makes no reference cycles); a smaller one is left to the collector."""
-    global _backward_depth
-    state = grad_mode.state
-    previous_mode = state.grad_enabled
-    state.grad_enabled = create_graph
-    _backward_depth += 1
-    return previous_mode
-
-
-def _exit_backward(previous_mode: bool) -> None:
-    global _backward_depth
-    grad_mode.state.grad_enabled = previous_mode
-    _backward_depth -= 1
-    if not _backward_depth:  # the outermost backward ends the pause (a composite's inner one does not)
-        collector_pause.end()
 
 
 def _check_saved_values_usable(node: Function) -> None:
@@ -299,7 +264,7 @@ def _run_tensor_hooks(hooks, grad, retained, create_graph, where):
 
 
 def backward(tensor, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
-    """Accumulate d(tensor)/d(leaf) into every leaf's `.grad`."""
+    """Accumulate the gradient of `tensor` into `.grad` of every leaf that requires it (`Tensor.backward`)."""
     grad = _root_grad(tensor, grad, "backward", create_graph)
     run_backward([tensor], [grad], retain_graph or create_graph, create_graph)
 

@@ -71,8 +71,8 @@ class Function:
     origins: list = []
     params: dict = {}
     sequence: int = -1
-    hooks: list | None = None
-    retained = None
+    hooks: list | None = None  # made by register_hook or retain_grad on the output
+    retained = None  # a weak reference to the output whose .grad backward keeps
     freed = False
     created_at = None
 
@@ -131,8 +131,16 @@ class Function:
             _with_constants(inputs, arrays, meta, origins)
         ctx = object.__new__(cls)
         try:
-            # without `**params` when there are none: the call then builds no keyword dict
-            raw_out = cls.forward(ctx, *arrays, **params) if params else cls.forward(ctx, *arrays)
+            # arguments spelled out for one or two inputs and no params: Python then runs the call inline
+            arity = len(arrays)
+            if params:
+                raw_out = cls.forward(ctx, *arrays, **params)
+            elif arity == 2:
+                raw_out = cls.forward(ctx, arrays[0], arrays[1])
+            elif arity == 1:
+                raw_out = cls.forward(ctx, arrays[0])
+            else:
+                raw_out = cls.forward(ctx, *arrays)
         except (ValueError, IndexError, TypeError) as error:
             from .errors import forward_error  # the error path only: keeps the hot path's imports as they are
 

@@ -99,6 +99,7 @@ class _CollectorPause:
         self.active = False
         self.resume_gc = False
         self.guard = None  # weak reference to the node whose freeing ends the pause
+        self.backward_depth = 0  # run_backward nests under create_graph (a composite's backward runs one)
 
     def recorded(self, node) -> None:
         """Called by Function.apply for the first recorded node and once `ops_before_pause` more were."""
@@ -115,6 +116,12 @@ class _CollectorPause:
         self.resume_gc = gc.isenabled()
         gc.disable()
         self.guard = weakref.ref(node, self._node_freed) if node is not None else None
+
+    def backward_ended(self) -> None:
+        """The outermost backward ends the pause (a composite's inner one, under create_graph, does not)."""
+        self.backward_depth -= 1
+        if not self.backward_depth:
+            self.end()
 
     def end(self) -> None:
         """Resume the collector if this pause stopped it, and count the next recording from zero."""

@@ -195,9 +195,7 @@ class Tensor:
         return "tensor(" + ", ".join([body] + extras) + ")"
 
     # ----- autograd ---------------------------------------------------------------------
-    def backward(self, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
-        """Accumulate the gradient of this tensor into `.grad` of every leaf that requires it."""
-        engine.backward(self, grad, retain_graph, create_graph)
+    backward = engine.backward  # Tensor.backward(grad=None, retain_graph=False, create_graph=False): one call less
 
     def register_hook(self, hook):
         """Call `hook(grad)` when this tensor's gradient is computed; a returned Tensor replaces it."""
@@ -216,8 +214,11 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep `.grad` for this non-leaf tensor after backward."""
-        if self.grad_fn is not None:
-            self.grad_fn.retained = weakref.ref(self)  # weak: the node must not keep its output alive
+        node = self.grad_fn
+        if node is not None:
+            node.retained = weakref.ref(self)  # weak: the node must not keep its output alive
+            if node.hooks is None:
+                node.hooks = []  # backward looks for hooks and a retained gradient in one test: hooks is not None
 
     # ----- operators (one-line delegations to ops; the arithmetic ones call the op's bound `apply` directly) --
     def __add__(self, other): return _add(self, other)
