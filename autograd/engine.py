@@ -85,7 +85,7 @@ def _graph_backward(node: Function, grad):
     composite = getattr(op, "composite", None)
     if composite is None:
         return op.backward(_GraphContext(node), grad)
-    inputs = _GraphContext(node).saved
+    inputs = _GraphContext(node).saved[:len(node.parents)]  # what it saved after its inputs serves backward only
     wanted = [x for x, need in zip(inputs, node.needs_input_grad) if need]
     with grad_mode.enable_grad():
         out = composite(*inputs, **node.params)

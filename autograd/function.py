@@ -46,7 +46,8 @@ class Function:
     ``.reshape``/``.transpose``/``.sum`` and ``ctx.xp.<numpy-named function>``; constant masks
     (``x > 0``) may stay arrays. An op whose backward cannot be written that way defines
     ``composite(*tensors, **params)``, the same forward built from differentiable ops, and
-    must save all its inputs in order; higher-order gradients then flow through it.
+    must save all its inputs first, in order (it may save more after them); higher-order
+    gradients then flow through it.
 
     Subclasses register themselves under ``name`` (snake case of the class name by default);
     set ``register = False`` on an abstract helper base. ``differentiable_inputs`` limits

@@ -80,21 +80,22 @@ class _GradRecorder:
         self.record.backward_calls += 1
 
 
-class _FusedFirstRecorder:
-    """A fused node's hook for the first op it stands for: that op's output gradient, from the
-    node's output gradient and output value (read before the node's backward frees them)."""
+class _FusedStagesRecorder:
+    """A fused node's hook for the ops it stands for, but the last: their output gradients, from the
+    node's output gradient and what it saved (read before the node's backward frees them)."""
 
-    def __init__(self, record: Node, node):
-        self.record = record
+    def __init__(self, records: list[Node], node):
+        self.records = records
         self.node = weakref.ref(node)
 
     def __call__(self, grad) -> None:
         node = self.node()
         if node is None or not node.saved:
             return
-        out = node.saved[-1]  # a fused node saves its output last
-        self.record.grad = gradient_stats(np.asarray(type(node).pre_activation_grad(grad.data, out)))
-        self.record.backward_calls += 1
+        stage_grads = [g for layer in type(node).layer_grads(node, grad.data) for g in layer if g is not None]
+        for record, stage_grad in zip(self.records, stage_grads):  # the last stage's is the node's own
+            record.grad = gradient_stats(np.asarray(stage_grad))
+            record.backward_calls += 1
 
 
 class Trace:
@@ -110,7 +111,7 @@ class Trace:
         self._leaves: list[tuple[Node, weakref.ref]] = []
         self._captured: dict[str, np.ndarray] = {}  # leaf gradients of a gradients="compute" trace
         self._hooked: list[tuple[weakref.ref, _GradRecorder]] = []
-        self._fused_first: dict[int, Node] = {}  # id(fused graph node) -> record of the first op it stands for
+        self._fused_stages: dict[int, list[Node]] = {}  # id(fused graph node) -> records of its ops but the last
 
     # ----- looking things up ------------------------------------------------------------
     @property
@@ -402,39 +403,34 @@ def trace(root: Tensor, model: Module | None = None, *, names: Mapping[str, Tens
                 output = _recompute(node, inputs, out_meta.get(id(node)))
                 if output is not None:
                     known[id(node)] = output
-            sources = []
-            for index, parent in enumerate(node.parents):
+
+            def source_of(index: int, node=node, inputs=inputs) -> Node | None:
+                """The record of the node's input `index` (made on first use), or None for a scalar constant."""
+                parent = node.parents[index]
                 if isinstance(parent, Tensor):
-                    sources.append((leaf_record(parent), index))
-                elif isinstance(parent, Function):
-                    sources.append((record_of[id(parent)], index))
-                else:
-                    shape, dtype = node.input_meta[index]
-                    if int(np.prod(shape)) > 1:  # scalar constants would only clutter the picture
-                        constant = inputs[index]
-                        sources.append((add(Node(id=f"n{len(nodes)}", kind="constant", name="constant",
-                                                 shape=tuple(shape), dtype=str(dtype),
-                                                 value=None if constant is None else value_stats(constant))),
-                                        index))
+                    return leaf_record(parent)
+                if isinstance(parent, Function):
+                    return record_of[id(parent)]
+                shape, dtype = node.input_meta[index]
+                if int(np.prod(shape)) <= 1:
+                    return None  # scalar constants would only clutter the picture
+                constant = inputs[index]
+                return add(Node(id=f"n{len(nodes)}", kind="constant", name="constant", shape=tuple(shape),
+                                dtype=str(dtype), value=None if constant is None else value_stats(constant)))
+
             shape, dtype = out_meta.get(id(node), ((), np.dtype("float32")))
+            if hasattr(type(node), "fused_layers"):  # one node for several ops (nn.Sequential's layers): show each
+                _add_fused_ops(node, source_of, inputs if values else None, str(dtype), add, edges, result)
+                continue
+            sources = [(record, index) for index in range(len(node.parents))
+                       if (record := source_of(index)) is not None]
             output = known.get(id(node))
             owners = [record.module for record, _ in sources if record.kind == "parameter" and record.module]
             module = owners[0] if owners else None
-            fused_from = getattr(type(node), "fused_from", None)
-            if fused_from is not None:  # one node for two ops (nn.Sequential's Linear + activation): show both
-                pre_activation = _pre_activation(node, inputs) if values else None
-                first = add(Node(id=f"n{len(nodes)}", kind="op", name=fused_from[0], shape=tuple(shape),
-                                 dtype=str(dtype), module=module, params=_short_params(node.params),
-                                 value=None if pre_activation is None else value_stats(pre_activation)))
-                result._fused_first[id(node)] = first
-                edges.extend(Edge(source.id, first.id, index) for source, index in sources)
-                sources, name, module = [(first, 0)], fused_from[1], None
-            else:
-                name = node.name
-            record = add(Node(id=f"n{len(nodes)}", kind="op", name=name, shape=tuple(shape), dtype=str(dtype),
+            record = add(Node(id=f"n{len(nodes)}", kind="op", name=node.name, shape=tuple(shape), dtype=str(dtype),
                               module=module, params=_short_params(node.params),
                               value=None if output is None else value_stats(output),
-                              activation=None if output is None else activation_stats(name, output, thresholds)),
+                              activation=None if output is None else activation_stats(node.name, output, thresholds)),
                          node)
             edges.extend(Edge(source.id, record.id, index) for source, index in sources)
     nodes[-1].is_root = True
@@ -481,9 +477,9 @@ def _recompute(node, inputs: list, meta) -> np.ndarray | None:
 def _hook_ops(result: Trace, order: list) -> None:
     for node in order:
         recorders = [_GradRecorder(result._objects[id(node)][1])]
-        first = result._fused_first.get(id(node))
-        if first is not None:
-            recorders.append(_FusedFirstRecorder(first, node))
+        stages = result._fused_stages.get(id(node))
+        if stages:
+            recorders.append(_FusedStagesRecorder(stages, node))
         if node.hooks is None:
             node.hooks = []
         for recorder in recorders:
@@ -491,14 +487,47 @@ def _hook_ops(result: Trace, order: list) -> None:
             result._hooked.append((weakref.ref(node), recorder))
 
 
-def _pre_activation(node, inputs: list) -> np.ndarray | None:
-    """The value of the first op a fused node stands for, recomputed (None when an input is gone)."""
-    if node.freed or any(array is None for array in inputs):
-        return None
-    try:
-        return np.asarray(type(node).pre_activation(*inputs))
-    except Exception:  # noqa: BLE001  (a value we cannot recompute is simply not shown)
-        return None
+def _add_fused_ops(node, source_of, inputs: list | None, dtype: str, add, edges: list, result: Trace) -> None:
+    """Records of the ops a fused node stands for (per layer: linear, then its activation if any), with the
+    edges, values and modules they would have unfused, in the same order (each layer's parameters just
+    before it); the last one stands for the node itself. `source_of(index)` gives an input's record."""
+    op = type(node)
+    layers = op.fused_layers(node)
+    values = None
+    if inputs is not None and not node.freed and all(array is not None for array in inputs):
+        try:
+            values = op.layer_values(node, inputs)
+        except Exception:  # noqa: BLE001  (a value we cannot recompute is simply not shown)
+            values = None
+    batch_shape = tuple(node.input_meta[0][0][:-1])
+    previous = None  # the record of the op before, which feeds the next linear op's input
+    stages = []
+    index = 1  # the node's input that is the layer's weight
+    for layer, (activation, has_bias) in enumerate(layers):
+        first = source_of(0) if previous is None else previous
+        linear_sources = [] if first is None else [(first, 0)]
+        for offset in range(1 + has_bias):
+            record = source_of(index + offset)
+            if record is not None:
+                linear_sources.append((record, 1 + offset))
+        owners = [record.module for record, _ in linear_sources if record.kind == "parameter" and record.module]
+        shape = batch_shape + (node.input_meta[index][0][0],)
+        layer_values = values[layer] if values is not None else (None, None)
+        names = ["linear"] + ([activation] if activation else [])
+        for position, name in enumerate(names):
+            value = layer_values[position]
+            last = layer == len(layers) - 1 and position == len(names) - 1
+            record = add(Node(id=f"n{len(result._nodes)}", kind="op", name=name, shape=shape, dtype=dtype,
+                              module=(owners[0] if owners else None) if name == "linear" else None,
+                              value=None if value is None else value_stats(value),
+                              activation=None if value is None else activation_stats(name, value, result.thresholds)),
+                         node if last else None)
+            edges.extend(Edge(source.id, record.id, edge_index)
+                         for source, edge_index in (linear_sources if name == "linear" else [(previous, 0)]))
+            stages.append(record)
+            previous = record
+        index += 1 + has_bias
+    result._fused_stages[id(node)] = stages[:-1]  # the last one's gradient is the node's own
 
 
 def _compute_gradients(result: Trace, root, order: list) -> None:

@@ -24,6 +24,7 @@ from .classification import cross_entropy, nll_loss
 from .conv import conv1d, conv2d
 from .divergences import kl_div
 from .groupwise import log_softmax, maxout, softmax
+from .linear_stack import linear_stack
 from .margins import multi_margin_loss, multilabel_hinge_loss
 from .metrics import accuracy, zero_one_loss
 from .normalization import batch_norm, layer_norm
@@ -32,7 +33,8 @@ from .regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .stochastic import dropout
 
 __all__ = [
-    "linear", "linear_activation", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+    "linear", "linear_activation", "linear_stack", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d",
+    "avg_pool2d",
     "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "selu", "softplus", "swish", "silu", "gelu",
     "normal_cdf", "softmax", "log_softmax", "maxout",
     "batch_norm", "layer_norm",

@@ -15,15 +15,15 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, *bias):
         ctx.save_for_backward(x, weight)
-        return _affine(x, weight, bias)
+        return affine(x, weight, bias)
 
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved
-        return _affine_grads(ctx, x, weight, grad)
+        return _affine_grads_of(ctx, x, weight, grad)
 
 
-def _affine(x, weight, bias: tuple):
+def affine(x, weight, bias: tuple):
     """x @ weight.T (+ bias[0]) as a fresh array, after checking that the shapes fit."""
     if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise ValueError(f"input of shape {x.shape} does not fit weight of shape {weight.shape}: "
@@ -37,19 +37,25 @@ def _affine(x, weight, bias: tuple):
     return out
 
 
-def _affine_grads(ctx, x, weight, grad) -> tuple:
-    """The gradients of x, weight (and bias) given the gradient of x @ weight.T + bias."""
+def _affine_grads_of(ctx, x, weight, grad) -> tuple:
+    """The gradients of the inputs (x, weight and, if given, bias) of the node `ctx` of x @ weight.T + bias."""
     need_x, need_weight, *need_bias = ctx.needs_input_grad
+    grads = affine_grads(x, weight, grad, need_x, need_weight, any(need_bias), ctx.xp)
+    return grads[:len(ctx.parents)]
+
+
+def affine_grads(x, weight, grad, need_x: bool, need_weight: bool, need_bias: bool, xp=np) -> tuple:
+    """The gradients of x, weight and bias (None where not needed) given the gradient of x @ weight.T + bias."""
     grad_x = grad @ weight if need_x else None
     grad_weight = grad_bias = None
-    if need_weight or any(need_bias):
+    if need_weight or need_bias:
         # leading batch axes flattened into one: the weight sees every row as one sample
         rows = grad if grad.ndim == 2 else grad.reshape((-1, grad.shape[-1]))
         if need_weight:
             grad_weight = rows.T @ (x if x.ndim == 2 else x.reshape((-1, x.shape[-1])))
-        if any(need_bias):
-            grad_bias = rows.sum(axis=0) if ctx.xp is not np else np.add.reduce(rows, axis=0)
-    return (grad_x, grad_weight, grad_bias)[:len(ctx.parents)]
+        if need_bias:
+            grad_bias = rows.sum(axis=0) if xp is not np else np.add.reduce(rows, axis=0)
+    return grad_x, grad_weight, grad_bias
 
 
 class _LinearActivation(Function):
@@ -60,23 +66,34 @@ class _LinearActivation(Function):
     `pre_activation_grad`."""
 
     register = False
-    fused_from: tuple[str, str] = ("linear", "")  # the ops it stands for: viz.trace shows both
+    activation: str = ""  # the name of the activation's op (viz.trace shows the node as linear, then it)
 
     @staticmethod
     def forward(ctx, x, weight, *bias):
-        out = ctx.activate(_affine(x, weight, bias))
+        out = ctx.activate(affine(x, weight, bias))
         ctx.save_for_backward(x, weight, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         x, weight, out = ctx.saved
-        return _affine_grads(ctx, x, weight, ctx.pre_activation_grad(grad, out))
+        return _affine_grads_of(ctx, x, weight, ctx.pre_activation_grad(grad, out))
+
+    @classmethod
+    def fused_layers(cls, node) -> tuple:
+        """Per layer (here one): (activation name, has bias); viz.trace shows it as its two ops."""
+        return ((cls.activation, len(node.parents) == 3),)
 
     @staticmethod
-    def pre_activation(x, weight, *bias):
-        """The Linear op's output, recomputed from the inputs (viz shows it as that op's value)."""
-        return _affine(x, weight, bias)
+    def layer_values(node, inputs: list) -> list[tuple]:
+        """The Linear op's output (recomputed from the inputs) and the activation's (saved)."""
+        return [(affine(inputs[0], inputs[1], tuple(inputs[2:])), node.saved[-1])]
+
+    @classmethod
+    def layer_grads(cls, node, grad) -> list[tuple]:
+        """The gradients of the Linear op's output and of the activation's, from the latter (before the
+        node's backward frees what it saved)."""
+        return [(cls.pre_activation_grad(grad, node.saved[-1]), grad)]
 
     @staticmethod
     def activate(z):
@@ -89,7 +106,7 @@ class _LinearActivation(Function):
 
 
 class LinearRelu(_LinearActivation):
-    fused_from = ("linear", "relu")
+    activation = "relu"
 
     @staticmethod
     def activate(z):
@@ -101,7 +118,7 @@ class LinearRelu(_LinearActivation):
 
 
 class LinearTanh(_LinearActivation):
-    fused_from = ("linear", "tanh")
+    activation = "tanh"
 
     @staticmethod
     def activate(z):
@@ -113,7 +130,7 @@ class LinearTanh(_LinearActivation):
 
 
 class LinearSigmoid(_LinearActivation):
-    fused_from = ("linear", "sigmoid")
+    activation = "sigmoid"
     activate = staticmethod(sigmoid_array)
 
     @staticmethod

@@ -82,6 +82,53 @@ for _activation, _reference in _ACTIVATIONS.items():
           _linear_activation_case(_activation, False), lambda x, w, _f=_reference: _f(x @ w.T), label="no_bias")
 
 
+# Linear layers in a row, each with or without an activation (what nn.Sequential runs for two or more)
+def _through_layers(x, weights, activations, biases, on_pre_activation=lambda z, activation: None):
+    h, index = x, 0
+    for activation, has_bias in zip(activations, biases):
+        z = h @ weights[index].T + (weights[index + 1] if has_bias else 0)
+        on_pre_activation(z, activation)
+        h = _ACTIVATIONS[activation](z) if activation else z
+        index += 1 + has_bias
+    return h
+
+
+def _linear_stack_case(activations, biases):
+    def sample(draw):
+        lead = draw(shapes(min_dims=0, max_dims=2, max_side=3))
+        sizes = [draw(st.integers(1, 4)) for _ in range(len(activations) + 1)]
+        parts = [draw(arrays(lead + (sizes[0],)))]
+        for layer, has_bias in enumerate(biases):
+            parts.append(draw(arrays((sizes[layer + 1], sizes[layer]))))
+            if has_bias:
+                parts.append(draw(arrays((sizes[layer + 1],))))
+
+        def away_from_relu_kink(z, activation):
+            if activation == "relu":
+                assume(np.all(np.abs(z) > 1e-3))
+
+        _through_layers(parts[0], parts[1:], activations, biases, away_from_relu_kink)
+        return Case(tuple(parts))
+    return sample
+
+
+def _linear_stack_fn(activations, biases):
+    def fn(x, *weights):
+        layer_weights, layer_biases, index = [], [], 0
+        for has_bias in biases:
+            layer_weights.append(weights[index])
+            layer_biases.append(weights[index + 1] if has_bias else None)
+            index += 1 + has_bias
+        return F.linear_stack(x, layer_weights, layer_biases, list(activations))
+    return fn
+
+
+for _activations, _biases in ((("tanh", "relu", None), (True, False, True)), (("sigmoid", "sigmoid"), (True, True))):
+    _spec("linear_stack", _linear_stack_fn(_activations, _biases), _linear_stack_case(_activations, _biases),
+          lambda x, *w, _a=_activations, _b=_biases: _through_layers(x, w, _a, _b),
+          label="_".join(str(a).lower() for a in _activations))
+
+
 # ----- elementwise activations --------------------------------------------------------------
 def _unary_case(domain=(-3.0, 3.0), kinks=(), **params):
     def sample(draw):
