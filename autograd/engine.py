@@ -308,9 +308,13 @@ def _root_grad(tensor, grad, where: str, create_graph: bool):
         # a scalar loss's seed: np.array is C-level, while np.ones(_like) are Python wrappers costing ~1 us
         ones = np.array(1, data.dtype) if data.ndim == 0 else np.ones(data.shape, data.dtype)
         return Tensor._make(ones, None) if create_graph else ones
-    given = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=data.dtype)
+    if isinstance(grad, Tensor) and create_graph:
+        given = grad  # differentiable: a gradient of the gradient flows back into it
+    else:
+        # one call converts, casts and copies: backward never writes into the caller's array
+        given = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=data.dtype)
     if given.shape != data.shape:
         raise RuntimeError(f"{where}: grad has shape {given.shape} but the output has shape {data.shape}")
-    if create_graph:
-        return grad if isinstance(grad, Tensor) else Tensor._make(given, None)
-    return given.astype(data.dtype, copy=True)
+    if create_graph and given is not grad:
+        return Tensor._make(given, None)
+    return given

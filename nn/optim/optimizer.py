@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+import operator
 from collections.abc import Iterable
 
 import numpy as np
@@ -59,12 +60,15 @@ class Optimizer:
 
     def _check_settings(self, group: dict) -> None:
         """A group's numeric settings must be finite numbers (a string lr is a TypeError), lr >= 0."""
-        keys = self.__dict__.get("_numeric_settings")
-        if keys is None:  # which settings are numbers, found once (an abstract isinstance per step costs ~6%)
-            keys = self._numeric_settings = tuple(
-                key for key, default in self.defaults.items()
-                if isinstance(default, numbers.Real) and not isinstance(default, bool))
-        values = tuple(group[key] for key in keys)
+        read = self.__dict__.get("_numeric_settings")
+        if read is None:  # which settings are numbers, found once (an abstract isinstance per step costs ~6%)
+            keys = tuple(key for key, default in self.defaults.items()
+                         if isinstance(default, numbers.Real) and not isinstance(default, bool))
+            # itemgetter of two or more keys returns the tuple of their values, read at C speed
+            values_of = operator.itemgetter(*keys) if len(keys) >= 2 else lambda group: tuple(group[k] for k in keys)
+            read = self._numeric_settings = (keys, values_of)
+        keys, values_of = read
+        values = values_of(group)
         checked = self.__dict__.setdefault("_checked_settings", {})
         if checked.get(id(group)) == values:
             return  # these very values passed already (a scheduler that sets lr makes them differ)
