@@ -108,7 +108,7 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        return _ops.transpose(self)
+        return _transpose(self)  # no axes: forward's default reverses them, and the op is called without params
 
     def numpy(self) -> np.ndarray:
         return self.data
@@ -400,4 +400,4 @@ from . import ops as _ops  # noqa: E402  (ops import Tensor, so they load after 
 
 # bound once: each call then skips two attribute lookups and making a bound method
 _add, _sub, _mul, _div = _ops.Add.apply, _ops.Sub.apply, _ops.Mul.apply, _ops.Div.apply
-_matmul, _neg = _ops.Matmul.apply, _ops.Neg.apply
+_matmul, _neg, _transpose = _ops.Matmul.apply, _ops.Neg.apply, _ops.Transpose.apply
