@@ -100,3 +100,14 @@ def test_compare_trees_times_two_checkouts_and_reports_a_missing_case(tmp_path):
         [sys.executable, str(BENCHMARKS / "compare_trees.py"), str(tmp_path), str(repo), "--cases", "add:core",
          "--rounds", "1"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "not run in before" in done.stdout, done.stdout + done.stderr
+
+
+def test_bytecode_profile_counts_one_step_and_names_the_engine():
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "bytecode_profile.py"), "add", "core", "--top", "3"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    header, *rows = done.stdout.splitlines()
+    total = int(header.split(": ")[1].split()[0].replace(",", ""))
+    counts = [int(row.split()[0].replace(",", "")) for row in rows]
+    assert len(rows) == 3 and counts == sorted(counts, reverse=True) and sum(counts) <= total
+    assert any("engine.py:run_backward" in row for row in rows)  # a step of add is mostly its backward
