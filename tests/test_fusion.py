@@ -217,3 +217,16 @@ def test_linear_stack_refuses_mismatched_layer_lists():
         nn.functional.linear_stack(x, [weight, weight], [None], ["relu", None])
     with pytest.raises(ValueError, match="linear_stack: an activation must be one of"):
         nn.functional.linear_stack(x, [weight], [None], ["gelu"])
+
+
+def test_a_stack_that_uses_one_linear_twice_sums_both_uses_into_its_gradient():
+    rng = np.random.default_rng(5)
+    shared = nn.Linear(4, 4, dtype=np.float64, generator=rng)
+    model = nn.Sequential(shared, nn.ReLU(), shared)
+    x = ag.tensor(rng.normal(size=(3, 4)))
+    fused_out, fused_grads, names = step(model, x, fuse=True)
+    plain_out, plain_grads, _ = step(model, x, fuse=False)
+    assert names[0] == "linear_stack" and len(fused_out.grad_fn.parents) == 5  # x, then (weight, bias) twice
+    np.testing.assert_array_equal(fused_out.data, plain_out.data)
+    for fused, plain in zip(fused_grads, plain_grads):  # the two uses may be summed in the other order
+        np.testing.assert_allclose(fused.data, plain.data, rtol=1e-13, atol=1e-15)
