@@ -2,9 +2,21 @@
 what nn.Sequential runs for two or more such layers in a row (a deep narrow net is one node, not 100)."""
 from __future__ import annotations
 
+import functools
+
 from autograd import Function, Tensor
 
 from .affine import FUSED_LINEAR, affine, affine_grads, linear, linear_activation
+
+
+@functools.lru_cache(maxsize=256)
+def _layer_plan(layers: tuple) -> tuple:
+    """Per layer: (activation, index of its weight among the op's inputs, has bias); x is input 0."""
+    plan, position = [], 1
+    for activation, has_bias in layers:
+        plan.append((activation, position, has_bias))
+        position += 1 + has_bias
+    return tuple(plan)
 
 
 class LinearStack(Function):
@@ -18,51 +30,45 @@ class LinearStack(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, *weights, layers=()):
-        h = x
+    def forward(ctx, *inputs, layers=()):
+        h = inputs[0]
         outputs = []
-        index = 0
-        for activation, has_bias in layers:
-            z = affine(h, weights[index], weights[index + 1:index + 2] if has_bias else ())
+        for activation, position, has_bias in _layer_plan(layers):
+            z = affine(h, inputs[position], inputs[position + 1:position + 1 + has_bias])
             h = z if activation is None else FUSED_LINEAR[activation].activate(z)
             outputs.append(h)
-            index += 1 + has_bias
-        ctx.save_for_backward(x, *weights, *outputs)  # the last output is the op's output
+        ctx.save_for_backward(*inputs, *outputs)  # the last output is the op's output
         return h
 
     @staticmethod
     def backward(ctx, grad):
-        layers = ctx.params["layers"]
         saved, needs = ctx.saved, ctx.needs_input_grad
-        count = len(needs)
-        outputs = saved[count:]
+        outputs = saved[len(needs):]
         first_needed = needs.index(True)  # a layer's input needs a gradient only if something before it does
-        grads = [None] * count
-        index = count
-        for layer in range(len(layers) - 1, -1, -1):
-            activation, has_bias = layers[layer]
-            index -= 1 + has_bias  # the layer's weight
+        grads = [None] * len(needs)
+        plan = _layer_plan(ctx.params["layers"])
+        for layer in range(len(plan) - 1, -1, -1):
+            activation, position, has_bias = plan[layer]
             if activation is not None:
                 grad = FUSED_LINEAR[activation].pre_activation_grad(grad, outputs[layer])
             layer_input = outputs[layer - 1] if layer else saved[0]
-            grad, grads[index], grad_bias = affine_grads(
-                layer_input, saved[index], grad, first_needed < index, needs[index], has_bias and needs[index + 1])
+            grad, grads[position], grad_bias = affine_grads(
+                layer_input, saved[position], grad, first_needed < position, needs[position],
+                has_bias and needs[position + 1])
             if has_bias:
-                grads[index + 1] = grad_bias
+                grads[position + 1] = grad_bias
             if grad is None:
                 break  # nothing before this layer needs a gradient
         grads[0] = grad
         return tuple(grads)
 
     @staticmethod
-    def composite(x, *weights, layers=()):
-        h = x
-        index = 0
-        for activation, has_bias in layers:
-            bias = weights[index + 1] if has_bias else None
-            h = linear(h, weights[index], bias) if activation is None else \
-                linear_activation(h, weights[index], bias, activation)
-            index += 1 + has_bias
+    def composite(*inputs, layers=()):
+        h = inputs[0]
+        for activation, position, has_bias in _layer_plan(layers):
+            bias = inputs[position + 1] if has_bias else None
+            h = linear(h, inputs[position], bias) if activation is None else \
+                linear_activation(h, inputs[position], bias, activation)
         return h
 
     @staticmethod
@@ -73,35 +79,31 @@ class LinearStack(Function):
     @staticmethod
     def layer_values(node, inputs: list) -> list[tuple]:
         """Per layer, the linear op's output (recomputed) and the activation's (saved; None without one)."""
-        layers = node.params["layers"]
         outputs = node.saved[len(node.parents):]
         values = []
-        h, index = inputs[0], 1
-        for layer, (activation, has_bias) in enumerate(layers):
-            weights = inputs[index:index + 1 + has_bias]
-            values.append((affine(h, weights[0], tuple(weights[1:])) if activation else outputs[layer],
-                           outputs[layer] if activation else None))
+        h = inputs[0]
+        for layer, (activation, position, has_bias) in enumerate(_layer_plan(node.params["layers"])):
+            pre_activation = affine(h, inputs[position], tuple(inputs[position + 1:position + 1 + has_bias])) \
+                if activation else outputs[layer]
+            values.append((pre_activation, outputs[layer] if activation else None))
             h = outputs[layer]
-            index += 1 + has_bias
         return values
 
     @staticmethod
     def layer_grads(node, grad) -> list[tuple]:
         """Per layer, the gradients of the linear op's output and of the activation's (None without one),
         from the gradient of the node's output (before its backward frees what it saved)."""
-        layers = node.params["layers"]
         saved = node.saved
         outputs = saved[len(node.parents):]
+        plan = _layer_plan(node.params["layers"])
         grads = []
-        index = len(node.parents)
-        for layer in range(len(layers) - 1, -1, -1):
-            activation, has_bias = layers[layer]
-            index -= 1 + has_bias
+        for layer in range(len(plan) - 1, -1, -1):
+            activation, position, _ = plan[layer]
             pre_activation_grad = grad if activation is None else \
                 FUSED_LINEAR[activation].pre_activation_grad(grad, outputs[layer])
             grads.append((pre_activation_grad, grad if activation else None))
             if layer:
-                grad = pre_activation_grad @ saved[index]  # the gradient of the layer's input
+                grad = pre_activation_grad @ saved[position]  # the gradient of the layer's input
         return grads[::-1]
 
 
