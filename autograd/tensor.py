@@ -399,5 +399,5 @@ from . import numpy_protocol  # noqa: E402  (it imports ops)
 from . import ops as _ops  # noqa: E402  (ops import Tensor, so they load after it)
 
 # bound once: each call then skips two attribute lookups and making a bound method
-_add, _sub, _mul, _div = _ops.Add.apply, _ops.Sub.apply, _ops.Mul.apply, _ops.Div.apply
-_matmul, _neg, _transpose = _ops.Matmul.apply, _ops.Neg.apply, _ops.Transpose.apply
+_add, _sub, _mul, _div = _ops.Add._apply2, _ops.Sub._apply2, _ops.Mul._apply2, _ops.Div._apply2
+_matmul, _neg, _transpose = _ops.Matmul._apply2, _ops.Neg._apply1, _ops.Transpose._apply1

@@ -70,23 +70,23 @@ __all__ = [
 
 
 # ----- elementwise ------------------------------------------------------------------------
-def add(a, b): return Add.apply(a, b)
-def sub(a, b): return Sub.apply(a, b)
-def mul(a, b): return Mul.apply(a, b)
-def div(a, b): return Div.apply(a, b)
-def neg(x): return Neg.apply(x)
-def pow(a, b): return Pow.apply(a, b)
-def exp(x): return Exp.apply(x)
-def log(x): return Log.apply(x)
-def sqrt(x): return Sqrt.apply(x)
-def abs(x): return Abs.apply(x)
-def sin(x): return Sin.apply(x)
-def cos(x): return Cos.apply(x)
-def tanh(x): return Tanh.apply(x)
-def sigmoid(x): return Sigmoid.apply(x)
-def relu(x): return Relu.apply(x)
-def maximum(a, b): return Maximum.apply(a, b)
-def minimum(a, b): return Minimum.apply(a, b)
+def add(a, b): return Add._apply2(a, b)
+def sub(a, b): return Sub._apply2(a, b)
+def mul(a, b): return Mul._apply2(a, b)
+def div(a, b): return Div._apply2(a, b)
+def neg(x): return Neg._apply1(x)
+def pow(a, b): return Pow._apply2(a, b)
+def exp(x): return Exp._apply1(x)
+def log(x): return Log._apply1(x)
+def sqrt(x): return Sqrt._apply1(x)
+def abs(x): return Abs._apply1(x)
+def sin(x): return Sin._apply1(x)
+def cos(x): return Cos._apply1(x)
+def tanh(x): return Tanh._apply1(x)
+def sigmoid(x): return Sigmoid._apply1(x)
+def relu(x): return Relu._apply1(x)
+def maximum(a, b): return Maximum._apply2(a, b)
+def minimum(a, b): return Minimum._apply2(a, b)
 def clip(x, lo=None, hi=None):
     """x limited to [lo, hi] (None: unbounded); array or Tensor bounds broadcast and get gradients."""
     if lo is None and hi is None:
@@ -200,5 +200,5 @@ def split(x, indices_or_sections, axis=0):
 
 
 # ----- linear algebra ---------------------------------------------------------------------
-def matmul(a, b): return Matmul.apply(a, b)
+def matmul(a, b): return Matmul._apply2(a, b)
 def einsum(subscripts, *operands): return Einsum.apply(*operands, subscripts=subscripts)
