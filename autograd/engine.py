@@ -212,12 +212,12 @@ def _accumulate_into_leaves(leaf_grads: dict, create_graph: bool) -> None:
 
 def _reduced_to(grad, shape: tuple, node):
     """`grad` un-broadcast to `shape`, or an error naming the op whose backward gave the wrong shape."""
-    where = f"backward of '{node.name}'" if node is not None else "the gradient given to backward"
     try:
         reduced = unbroadcast(grad, shape)
     except ValueError:
         reduced = grad
     if reduced.shape != shape:
+        where = f"backward of '{node.name}'" if node is not None else "the gradient given to backward"
         raise RuntimeError(f"{where} gave a gradient of shape {grad.shape} for an input of shape {shape}; "
                            "a backward must return, per input, a gradient of the input's shape (or of a "
                            "shape that broadcasts to the result and sums back to it)")

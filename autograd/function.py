@@ -211,7 +211,9 @@ class Function:
         result.data = out
         result._grad = None
         result._hooks = None
-        result._version_counter = [0, -1] if out.base is None else _counter_of_viewed(out.base, (x,), (data,))
+        base = out.base  # a view of the input's data (.T, a reshape) shares its version counter
+        result._version_counter = [0, -1] if base is None else \
+            x._version_counter if base is data or base is data.base else [0, -1]
         needs = x.requires_grad
         if not (needs and state.grad_enabled and (out.dtype in _NATIVE_FLOAT_DTYPES or out.dtype.kind == "f")):
             return _unrecorded(cls, result, needs and state.grad_enabled)

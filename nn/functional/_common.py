@@ -46,9 +46,12 @@ def reduce_loss(per_item: np.ndarray, reduction: str) -> np.ndarray:
     return per_item
 
 
-def loss_scale(grad, reduction: str, count: int):
-    """The upstream gradient of a reduced loss, as the factor on each item's derivative."""
-    return grad * (1.0 / count) if reduction == "mean" else grad
+def loss_scale(grad, reduction: str, count: int, factor: float = 1.0):
+    """The upstream gradient of a reduced loss, as the factor on each item's derivative (times `factor`,
+    a constant of that derivative: one product of the 0-d gradient instead of one per item)."""
+    if reduction == "mean":
+        return grad * (factor / count)
+    return grad * factor if factor != 1.0 else grad
 
 
 def stable_sigmoid(z: np.ndarray) -> np.ndarray:

@@ -60,15 +60,15 @@ def _opposite_pair(ctx, grad_x):
 class MseLoss(Function):
     @staticmethod
     def forward(ctx, x, target, reduction="mean"):
-        difference = _difference(ctx, x, target, reduction, "mse_loss")
-        ctx.save_for_backward(x, target)
+        ctx.difference = difference = _difference(ctx, x, target, reduction, "mse_loss")
+        ctx.save_for_backward(x, target)  # create_graph differentiates x - target again; plain backward reuses it
         return reduce_loss(difference * difference, reduction)
 
     @staticmethod
     def backward(ctx, grad):
         x, target = ctx.saved
-        scale = loss_scale(grad, ctx.params.get("reduction", "mean"), ctx.count)
-        return _opposite_pair(ctx, (x - target) * 2.0 * scale)
+        difference = ctx.difference if ctx.xp is np else x - target
+        return _opposite_pair(ctx, difference * loss_scale(grad, ctx.params.get("reduction", "mean"), ctx.count, 2.0))
 
 
 class L1Loss(Function):
