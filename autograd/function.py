@@ -187,8 +187,8 @@ class Function:
 
     # The two methods below do what `apply` does for a built-in op of one or two inputs and no params,
     # unrolled: no per-input loop, no lists, and so about a third fewer bytecodes per op. The op
-    # functions and Tensor's operators call them; tests/test_engine.py checks that every registered op
-    # records the same node through them as through `apply`. Anything unusual goes through `apply`.
+    # functions and Tensor's operators call them; tests/test_apply_paths.py checks that every op routed
+    # through them records the same node as through `apply`. Anything unusual goes through `apply`.
     @classmethod
     def _apply1(cls, x):
         """`cls.apply(x)` for an op without params."""
@@ -235,9 +235,11 @@ class Function:
     def _apply2(cls, a, b):
         """`cls.apply(a, b)` for an op without params; a Python scalar beside a Tensor is a cached constant."""
         if not isinstance(a, Tensor) or not isinstance(b, Tensor) or cls.differentiable_inputs is not None:
-            if cls.differentiable_inputs is None and isinstance(a, Tensor) and type(b) in _PYTHON_SCALARS:
+            if cls.differentiable_inputs is not None:
+                return cls.apply(a, b)
+            if isinstance(a, Tensor) and type(b) in _PYTHON_SCALARS:
                 b = _scalar_constant(b, a.data.dtype)  # `y * 0.5`, `x / n`
-            elif cls.differentiable_inputs is None and isinstance(b, Tensor) and type(a) in _PYTHON_SCALARS:
+            elif isinstance(b, Tensor) and type(a) in _PYTHON_SCALARS:
                 a = _scalar_constant(a, b.data.dtype)  # `0.5 * y`, `1 - y`
             else:
                 return cls.apply(a, b)

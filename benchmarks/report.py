@@ -153,8 +153,8 @@ def render_markdown(results: dict) -> str:
              f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, {machine['os']}; "
              f"Python {machine['python']}; gradsight commit {machine['commit']}.", "",
              _environment_line(results), "",
-             f"Settings: {settings['rounds']} interleaved rounds (every peer runs each case once per round, "
-             "in rotating order, each in its own long-lived process and venv); times are the median of all "
+             f"Settings: {settings['rounds']} interleaved rounds ({_interleaving(settings)}, each peer in its "
+             "own long-lived process and venv); times are the median of all "
              "timed repetitions, min-max beside it. Threads pinned with OMP/OPENBLAS/MKL_NUM_THREADS and "
              "torch.set_num_threads, the process pinned to as many CPUs. Reproduce: "
              f"`python benchmarks/setup_envs.py && python benchmarks/run.py {_mode(settings)}`"
@@ -167,6 +167,13 @@ def render_markdown(results: dict) -> str:
         lines += _detail_tables(results, keys, threads, timing[threads], unavailable)
     lines += _notes(results, keys, unavailable)
     return "\n".join(lines) + "\n"
+
+
+def _interleaving(settings: dict) -> str:
+    if settings.get("interleaving") == "repetition":
+        return ("in each round, each case's repetitions are taken one at a time from every peer in turn, "
+                "in rotating order")
+    return "every peer runs each case once per round, its repetitions in a row, in rotating order"
 
 
 def _mode(settings: dict) -> str:

@@ -167,7 +167,9 @@ def _compare(reference, grads, scale) -> dict:
 
 
 def time_cases(chosen, case_names, threads, rounds, quick, results) -> None:
-    """Interleaved timing: in each round every contender runs each case once, in rotating order."""
+    """Interleaved timing: in each round, each case's repetitions are taken one at a time from every
+    contender in turn (the order rotating), so that all of them sample the same stretch of the
+    machine's drifting speed; a burst of one contender's repetitions would sample a stretch of its own."""
     cpus = cpus_for(threads)
     workers = {key: WorkerProcess(CONTENDERS[key], threads, cpus) for key in chosen}
     table = results.setdefault("timing", {}).setdefault(str(threads), {})
@@ -183,25 +185,26 @@ def time_cases(chosen, case_names, threads, rounds, quick, results) -> None:
             for case_name in case_names:
                 case = CASES[case_name]
                 keys = contenders_for(case_name, chosen)
-                shift = round_index % len(keys)
-                for key in keys[shift:] + keys[:shift]:
-                    entry = table.setdefault(case_name, {}).setdefault(key, {"times": []})
-                    if (key, case_name) in skipped:
-                        entry.update(skipped[(key, case_name)])
-                        continue
-                    reps = max(2, case.reps // 3) if quick else case.reps
-                    request = {"cmd": "time", "case": case_name, "reps": reps, "inner": case.inner,
-                               "warmup": 3 if round_index == 0 else 1}
-                    answer = workers[key].request(request, timeout=240)
-                    if "times" in answer:
-                        entry["times"].extend(answer["times"])
-                        entry["note"] = answer.get("note", "")
-                    else:
-                        # a peer that cannot run a case, or failed, is not asked again
-                        skipped[(key, case_name)] = {k: v for k, v in answer.items() if k != "traceback"}
-                        entry.update(skipped[(key, case_name)])
-                        if "traceback" in answer:
-                            entry["traceback"] = answer["traceback"][-800:]
+                reps = max(2, case.reps // 3) if quick else case.reps
+                for rep in range(reps):
+                    shift = (round_index + rep) % len(keys)
+                    for key in keys[shift:] + keys[:shift]:
+                        entry = table.setdefault(case_name, {}).setdefault(key, {"times": []})
+                        if (key, case_name) in skipped:
+                            entry.update(skipped[(key, case_name)])
+                            continue
+                        request = {"cmd": "time", "case": case_name, "reps": 1, "inner": case.inner,
+                                   "warmup": 3 if round_index == rep == 0 else 1}
+                        answer = workers[key].request(request, timeout=240)
+                        if "times" in answer:
+                            entry["times"].extend(answer["times"])
+                            entry["note"] = answer.get("note", "")
+                        else:
+                            # a peer that cannot run a case, or failed, is not asked again
+                            skipped[(key, case_name)] = {k: v for k, v in answer.items() if k != "traceback"}
+                            entry.update(skipped[(key, case_name)])
+                            if "traceback" in answer:
+                                entry["traceback"] = answer["traceback"][-800:]
             log(f"threads={threads} round {round_index + 1}/{rounds} done")
     finally:
         for worker in workers.values():
@@ -287,7 +290,7 @@ def main(argv=None) -> int:
     rounds = args.rounds or (1 if args.quick else 5)
 
     results: dict = {"machine": machine_info(), "settings": {
-        "rounds": rounds, "quick": args.quick, "peers": chosen, "cases": case_names,
+        "rounds": rounds, "interleaving": "repetition", "quick": args.quick, "peers": chosen, "cases": case_names,
         "memory_steps": QUICK_MEMORY_STEPS if args.quick else MEMORY_STEPS}, "unavailable": {}}
     available = []
     for key in chosen:

@@ -63,10 +63,10 @@ class Peer:
         """Seconds per step (per op for chains) of `reps` repetitions; with `alongside`, that case is
         timed too, each of its repetitions just before one of `case`'s, in this same process (so a
         ratio of the two is not skewed by the machine's speed drifting between processes)."""
+        gc.collect()  # before the warm-up, which then leaves caches as the timed steps will find them
         timers = [self._timer(case, inner, warmup)]
         if alongside is not None:
             timers.insert(0, self._timer(alongside, CASES[alongside].inner, warmup))
-        gc.collect()
         for _ in range(reps):
             for timer in timers:
                 timer.rep()
