@@ -60,14 +60,16 @@ def _opposite_pair(ctx, grad_x):
 class MseLoss(Function):
     @staticmethod
     def forward(ctx, x, target, reduction="mean"):
-        ctx.difference = difference = _difference(ctx, x, target, reduction, "mse_loss")
-        ctx.save_for_backward(x, target)  # create_graph differentiates x - target again; plain backward reuses it
+        difference = _difference(ctx, x, target, reduction, "mse_loss")
+        # saved, so backward frees it too; create_graph differentiates x - target again instead
+        ctx.save_for_backward(x, target, difference)
         return reduce_loss(difference * difference, reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        x, target = ctx.saved
-        difference = ctx.difference if ctx.xp is np else x - target
+        x, target, difference = ctx.saved
+        if ctx.xp is not np:
+            difference = x - target
         return _opposite_pair(ctx, difference * loss_scale(grad, ctx.params.get("reduction", "mean"), ctx.count, 2.0))
 
 
