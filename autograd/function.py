@@ -143,15 +143,12 @@ class Function:
             else:
                 raw_out = cls.forward(ctx, *arrays)
         except (ValueError, IndexError, TypeError) as error:
-            from .errors import forward_error  # the error path only: keeps the hot path's imports as they are
-
-            raise forward_error(cls, error, arrays) from error
+            raise _forward_error(cls, error, arrays) from error
         # NumPy returns scalars for 0-d results; the graph always holds arrays
         out = raw_out if type(raw_out) is np.ndarray else np.asarray(raw_out)
         state = grad_mode.state
         if state.anomaly:
-            ctx.created_at = _user_frame()
-            _check_finite(out, f"forward of {cls.name}", ctx)
+            _check_forward(ctx, out)
         result = object.__new__(Tensor)
         result.data = out
         result._grad = None
@@ -199,14 +196,11 @@ class Function:
         try:
             raw_out = cls.forward(ctx, data)
         except (ValueError, IndexError, TypeError) as error:
-            from .errors import forward_error
-
-            raise forward_error(cls, error, [data]) from error
+            raise _forward_error(cls, error, [data]) from error
         out = raw_out if type(raw_out) is np.ndarray else np.asarray(raw_out)
         state = grad_mode.state
         if state.anomaly:
-            ctx.created_at = _user_frame()
-            _check_finite(out, f"forward of {cls.name}", ctx)
+            _check_forward(ctx, out)
         result = object.__new__(Tensor)
         result.data = out
         result._grad = None
@@ -248,14 +242,11 @@ class Function:
         try:
             raw_out = cls.forward(ctx, a_data, b_data)
         except (ValueError, IndexError, TypeError) as error:
-            from .errors import forward_error
-
-            raise forward_error(cls, error, [a_data, b_data]) from error
+            raise _forward_error(cls, error, [a_data, b_data]) from error
         out = raw_out if type(raw_out) is np.ndarray else np.asarray(raw_out)
         state = grad_mode.state
         if state.anomaly:
-            ctx.created_at = _user_frame()
-            _check_finite(out, f"forward of {cls.name}", ctx)
+            _check_forward(ctx, out)
         result = object.__new__(Tensor)
         result.data = out
         result._grad = None
@@ -318,6 +309,20 @@ def bump_versions(counters: list) -> None:
     for counter in counters:
         counter[0] += 1
         counter[1] = stamp
+
+
+def _forward_error(cls, error: Exception, arrays: list) -> Exception:
+    """The error of a failed forward, naming the op and its inputs' shapes (the error path only:
+    the import here keeps the hot path's imports as they are)."""
+    from .errors import forward_error
+
+    return forward_error(cls, error, arrays)
+
+
+def _check_forward(ctx, out: np.ndarray) -> None:
+    """Under detect_anomaly: note where the op was created, and refuse a NaN or Inf result."""
+    ctx.created_at = _user_frame()
+    _check_finite(out, f"forward of {ctx.name}", ctx)
 
 
 def _unrecorded(cls, result, recording: bool):
