@@ -29,7 +29,7 @@ COEFFICIENTS = (1.0, -0.5, 1.5)
 def _adapt(tensor, shape, how):
     """`tensor` made to broadcast against `shape`: as it is, reshaped, or reduced to a scalar."""
     if how == "reduce":
-        return tensor.mean()
+        return tensor.mean() if tensor.size else tensor.sum()  # the mean of nothing is NaN, its sum 0
     if _broadcasts(tensor.shape, shape):
         return tensor
     if tensor.size == math.prod(shape):
