@@ -15,7 +15,6 @@ REGISTRY: dict[str, type[Function]] = {}
 _NATIVE_FLOAT_DTYPES = frozenset(np.dtype(code) for code in "efdg")  # a set lookup costs less than dtype.kind
 _creation_order = itertools.count()  # node sequence numbers: a consumer always outranks its inputs
 Tensor = None  # bound by tensor.py once the class exists (the two modules import each other)
-_TENSOR_TYPES: set = set()  # Tensor and its subclasses (nn.Parameter), added by tensor.py as they are defined
 
 
 def _snake_case(name: str) -> str:
@@ -103,43 +102,32 @@ class Function:
     def apply(cls, *inputs, **params):
         """Run the op on Tensors (or array-likes) and record it in the graph when needed."""
         # The per-op hot path: plain loops and direct attribute access, nothing lazy-imported.
+        requires_grad = False
         has_constant = False
-        if _TENSOR_TYPES.issuperset(map(type, inputs)):
-            # every input a Tensor (a layer's op, a loss): each list in one pass, ~half the bytecodes of the loop below
-            arrays = [x.data for x in inputs]
-            meta = [(data.shape, data.dtype) for data in arrays]
-            needs = [not not x.requires_grad for x in inputs]  # a truthy requires_grad counts, as below
-            requires_grad = True in needs
-            parents = [(x.grad_fn or x) if x.requires_grad else None for x in inputs]  # a node is always truthy
-            origins = [None] * (2 * len(arrays))
-            origins[::2] = map(id, arrays)
-            origins[1::2] = [x._version_counter for x in inputs]
-        else:
-            requires_grad = False
-            arrays = []
-            parents = []
-            needs = []
-            meta = []
-            origins = []
-            for x in inputs:
-                if isinstance(x, Tensor):
-                    data = x.data
-                    arrays.append(data)
-                    meta.append((data.shape, data.dtype))
-                    origins.append(id(data))
-                    origins.append(x._version_counter)
-                    if x.requires_grad:
-                        requires_grad = True
-                        parents.append(x.grad_fn or x)  # a node is always truthy
-                        needs.append(True)
-                        continue
-                else:
-                    arrays.append(x)
-                    origins.append(None)  # filled in once the constant is an array
-                    origins.append(None)
-                    has_constant = True
-                parents.append(None)
-                needs.append(False)
+        arrays = []
+        parents = []
+        needs = []
+        meta = []
+        origins = []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                data = x.data
+                arrays.append(data)
+                meta.append((data.shape, data.dtype))
+                origins.append(id(data))
+                origins.append(x._version_counter)
+                if x.requires_grad:
+                    requires_grad = True
+                    parents.append(x.grad_fn or x)  # a node is always truthy
+                    needs.append(True)
+                    continue
+            else:
+                arrays.append(x)
+                origins.append(None)  # filled in once the constant is an array
+                origins.append(None)
+                has_constant = True
+            parents.append(None)
+            needs.append(False)
         if has_constant:
             _with_constants(inputs, arrays, meta, origins)
         ctx = object.__new__(cls)

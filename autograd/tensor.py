@@ -50,10 +50,6 @@ class Tensor:
 
     __slots__ = ("data", "requires_grad", "_grad", "grad_fn", "_hooks", "_version_counter", "__weakref__")
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        function._TENSOR_TYPES.add(cls)  # Function.apply's all-Tensor path knows a subclass by its type
-
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """np.tanh(t), ndarray + t, ...: gradsight's op of the same meaning (autograd/numpy_protocol.py)."""
         return numpy_protocol.array_ufunc(ufunc, method, *inputs, **kwargs)
@@ -398,7 +394,6 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 # The hot paths in function.py and engine.py test isinstance(x, Tensor) without a local import.
 function.Tensor = engine.Tensor = Tensor
-function._TENSOR_TYPES.add(Tensor)
 
 from . import numpy_protocol  # noqa: E402  (it imports ops)
 from . import ops as _ops  # noqa: E402  (ops import Tensor, so they load after it)
