@@ -3,6 +3,7 @@
     valgrind --tool=callgrind --callgrind-out-file=/dev/null python benchmarks/run_steps.py add core 400
     python benchmarks/run_steps.py deep nn 30 --time            # CPU seconds per step, printed
     python benchmarks/run_steps.py chain_2000 core 2 --tree ../other-checkout   # another work tree's code
+    python benchmarks/run_steps.py deep nn 15 --floor             # the NumPy floor's steps of the case instead
 
 Instructions per step = (count with N steps - count with 0 steps) / N: the import cost cancels, and
 the counts do not depend on the load of a shared machine (set PYTHONHASHSEED=0 so that they do not
@@ -31,6 +32,8 @@ def main() -> None:
     parser.add_argument("steps", type=int)
     parser.add_argument("--tree", type=Path, default=Path(__file__).resolve().parent.parent,
                         help="the checkout whose code runs (default: this one)")
+    parser.add_argument("--floor", action="store_true",
+                        help="run the hand-written NumPy floor's workload of the case instead of gradsight's")
     parser.add_argument("--time", action="store_true",
                         help=f"after {WARM_UP_STEPS} warm-up steps, print the CPU seconds per step")
     args = parser.parse_args()
@@ -38,7 +41,7 @@ def main() -> None:
     here = Path(__file__).resolve().parent
     sys.path[:] = [str(tree / "benchmarks"), str(tree)] + [p for p in sys.path if Path(p or ".").resolve() != here]
     import cases
-    from peers import gradsight_peer
+    from peers import floor, gradsight_peer
 
     import autograd
     for module in (cases, gradsight_peer, autograd):  # never time one checkout's code as another's
@@ -46,7 +49,9 @@ def main() -> None:
             sys.exit(f"run_steps: {module.__name__} was imported from {module.__file__}, not from {tree}")
     build_workload = cases.build_workload
 
-    workload = build_workload(gradsight_peer, args.case, args.variant)
+    # the floor has one variant (its own NumPy code); "nn" is the name it answers to
+    workload = build_workload(floor, args.case, "nn") if args.floor else \
+        build_workload(gradsight_peer, args.case, args.variant)
     if not args.time:
         for _ in range(args.steps):
             workload.step()
