@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sys
-from heapq import heappop, heappush, heappushpop
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -123,7 +123,6 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
             input_meta.append((root.data.shape, root.data.dtype))
         while True:
             # deliver: add each input gradient to its parent's, un-broadcast and cast (inline: per node)
-            ready = None  # the last node that got its first gradient: it joins the heap as the next is popped
             for parent, input_grad, (shape, dtype) in zip(parents, grads, input_meta):
                 if parent is None or input_grad is None:
                     continue
@@ -141,16 +140,11 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
                     grads_of[parent] = input_grad
                 elif needed is None or parent in needed:
                     grads_of[parent] = input_grad
-                    if ready is not None:
-                        heappush(pending, ready)
-                    ready = (-parent.sequence, parent)
-            # run the latest node whose gradient is complete (in a chain, the one just reached: one C call)
-            if ready is not None:
-                node = heappushpop(pending, ready)[1]
-            elif pending:
-                node = heappop(pending)[1]
-            else:
+                    heappush(pending, (-parent.sequence, parent))
+            if not pending:
                 break
+            # run the latest node whose gradient is complete
+            node = heappop(pending)[1]
             grad = grads_of.pop(node)
             if node.freed or version_clock.latest > node.sequence:
                 _check_saved_values_usable(node)

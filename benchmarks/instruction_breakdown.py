@@ -19,6 +19,7 @@ import argparse
 import collections
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -54,10 +55,15 @@ def _counts(case: str, variant: str, steps: int, floor: bool) -> collections.Cou
             sys.exit(f"instruction_breakdown: {' '.join(command)} failed:\n{done.stderr[-2000:]}")
         annotated = subprocess.run(["callgrind_annotate", "--threshold=100", str(out)],
                                    capture_output=True, text=True, check=True).stdout
+    return grouped(annotated)
+
+
+def grouped(annotated: str) -> collections.Counter:
+    """Instructions per group (and the program's total, as "(total)") from callgrind_annotate's output."""
     counts: collections.Counter = collections.Counter()
     for line in annotated.splitlines():
         match = LINE.match(line)
-        if match and match.group(2) != "PROGRAM":
+        if match:
             count, source, _function, obj = match.groups()
             counts[_group(source, obj or "")] += int(count.replace(",", ""))
         elif "PROGRAM TOTALS" in line:
@@ -77,6 +83,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10, help="steps per counted run (default 10)")
     parser.add_argument("--top", type=int, default=15, help="how many groups to list (default 15)")
     args = parser.parse_args()
+    if not (shutil.which("valgrind") and shutil.which("callgrind_annotate")):
+        sys.exit("instruction_breakdown: needs valgrind's callgrind (Debian/Ubuntu: sudo apt-get install valgrind)")
     ours = _per_step(args.case, args.variant, args.steps, floor=False)
     floor = _per_step(args.case, args.variant, args.steps, floor=True)
     total_ours, total_floor = ours.pop("(total)"), floor.pop("(total)")

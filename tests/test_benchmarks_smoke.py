@@ -111,3 +111,33 @@ def test_bytecode_profile_counts_one_step_and_names_the_engine():
     counts = [int(row.split()[0].replace(",", "")) for row in rows]
     assert len(rows) == 3 and counts == sorted(counts, reverse=True) and sum(counts) <= total
     assert any("engine.py:run_backward" in row for row in rows)  # a step of add is mostly its backward
+
+
+def test_run_steps_runs_the_floor_or_gradsight_and_prints_cpu_seconds_per_step():
+    for extra in ([], ["--floor"]):
+        done = subprocess.run([sys.executable, str(BENCHMARKS / "run_steps.py"), "add", "core", "50", "--time", *extra],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert 0 < float(done.stdout.split()[-1]) < 1, done.stdout
+
+
+def test_instruction_breakdown_groups_functions_by_cpython_file_or_library():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from instruction_breakdown import grouped
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    annotated = """\
+--------------------------------------------------------------------------------
+1,000,000 (100.0%)  PROGRAM TOTALS
+--------------------------------------------------------------------------------
+500,000 (50.00%)  ???:sgemm_kernel_HASWELL [/venv/numpy.libs/libscipy_openblas64_-32a4b2a6.so]
+200,000 (20.00%)  /build/Python-3.11.7/Python/ceval.c:_PyEval_EvalFrameDefault [/usr/lib/libpython3.11.so.1.0]
+ 50,000 ( 5.00%)  /build/Python-3.11.7/Python/ceval.c:_PyEval_EvalFrameDefault'2 [/usr/lib/libpython3.11.so.1.0]
+ 40,000 ( 4.00%)  /build/Python-3.11.7/Modules/gcmodule.c:visit_reachable
+ 30,000 ( 3.00%)  ???:FLOAT_tanh_X86_V3 [/venv/numpy/_core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so]
+ 20,000 ( 2.00%)  ./string/memset-vec-unaligned-erms.S:__memset_avx2_unaligned_erms [/usr/lib/libc.so.6]
+"""
+    counts = grouped(annotated)
+    assert counts == {"(total)": 1_000_000, "OpenBLAS": 500_000, "CPython ceval.c": 250_000,
+                      "CPython gcmodule.c": 40_000, "NumPy": 30_000, "libc / libm": 20_000}
