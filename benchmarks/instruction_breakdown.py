@@ -10,8 +10,9 @@ cost cancelling. Functions are grouped by where they live: a source file of CPyt
 bytecode loop, typeobject.c/object.c/dictobject.c attribute and name lookups, obmalloc.c allocation,
 gcmodule.c the cyclic collector, ...) or a shared library (NumPy, OpenBLAS, libc). The table shows
 what the step costs in each group and how much of gradsight's excess over the floor each one holds.
-Instruction counts are deterministic (PYTHONHASHSEED=0) but are not time: BLAS retires several
-instructions per cycle, the interpreter fewer, so a time ratio is higher than the instruction ratio.
+Instruction counts are deterministic (PYTHONHASHSEED=0) but are not time: an interpreter
+instruction costs more time than one of BLAS's or NumPy's inner loops, so a time ratio is
+higher than the instruction ratio.
 """
 from __future__ import annotations
 
