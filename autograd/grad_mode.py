@@ -86,12 +86,22 @@ class _CollectorPause:
     grew with the graph (a 100,000-op chain cost twice the per op of a 2,000-op one). So once a
     recording reaches `ops_before_pause` ops since the last backward, the collector is paused, and
     it is resumed when backward finishes or when the node that started the pause is freed (the
-    graph was dropped without a backward), whichever comes first. Cycles made meanwhile are
-    collected after the resume. Graphs under 1,000 ops (the MLP, the deep net, a tiny net) never
-    pause it: measured, the pause gained nothing there (the deep net was ~5% slower with it).
+    graph was dropped without a backward), whichever comes first. Graphs under 100 ops (the MLP,
+    the deep and tiny nets built with `nn`, whose layers are one op) never pause it.
+
+    Resuming after backward, while the graph is still alive, would cost what the pause saved: to
+    the collector, every object made during the pause is young, so the next allocation would start
+    a collection that traverses the whole graph (~3 ms for a 2,000-op chain). So the resume first
+    moves every tracked object to the oldest generation, which also zeroes the allocation counts
+    (`gc.freeze()` then `gc.unfreeze()`: two list splices; skipped if the program froze objects
+    itself, which `unfreeze` would undo). Zeroed counts also postpone the collector's own full
+    collections, so cyclic garbage that reached the oldest generation is collected by one run
+    here: at the first op of the recording after `full_collection_after` objects were moved, when
+    the previous graph has usually been freed and the collection does not traverse it.
     """
 
-    ops_before_pause = 1000
+    ops_before_pause = 100
+    full_collection_after = 1_000_000  # objects moved to the oldest generation (about 70 steps of a 2,000-op chain)
     rearm = -1  # `next_check` value meaning: count the next recorded op as the first of a new recording
 
     def __init__(self):
@@ -100,11 +110,15 @@ class _CollectorPause:
         self.resume_gc = False
         self.guard = None  # weak reference to the node whose freeing ends the pause
         self.backward_depth = 0  # run_backward nests under create_graph (a composite's backward runs one)
+        self.moved = 0  # objects moved to the oldest generation since the last full collection
 
     def recorded(self, node) -> None:
         """Called by Function.apply for the first recorded node and once `ops_before_pause` more were."""
         if self.next_check == self.rearm:
             self.next_check = node.sequence + self.ops_before_pause
+            if self.moved >= self.full_collection_after and gc.isenabled():
+                self.moved = 0
+                gc.collect()
         else:
             self.start(node)
 
@@ -121,10 +135,12 @@ class _CollectorPause:
         """The outermost backward ends the pause (a composite's inner one, under create_graph, does not)."""
         self.backward_depth -= 1
         if not self.backward_depth:
-            self.end()
+            self.end(graph_alive=True)
 
-    def end(self) -> None:
-        """Resume the collector if this pause stopped it, and count the next recording from zero."""
+    def end(self, graph_alive: bool = False) -> None:
+        """Resume the collector if this pause stopped it, and count the next recording from zero.
+        `graph_alive`: the graph outlives the pause (backward ended), so its objects are first moved
+        out of the young generation."""
         if not self.active:
             self.next_check = self.rearm
             return
@@ -132,9 +148,14 @@ class _CollectorPause:
         self.guard = None
         self.next_check = self.rearm
         if self.resume_gc:
+            if graph_alive and not gc.get_freeze_count():
+                self.moved += gc.get_count()[0]
+                gc.freeze()
+                gc.unfreeze()  # every tracked object is now in the oldest generation, the counts zero
             gc.enable()
 
     def _node_freed(self, reference) -> None:
+        # the graph is being freed (its objects leave the young generation as they go): a plain resume
         if reference is self.guard:
             self.end()
 

@@ -141,3 +141,14 @@ def test_instruction_breakdown_groups_functions_by_cpython_file_or_library():
     counts = grouped(annotated)
     assert counts == {"(total)": 1_000_000, "OpenBLAS": 500_000, "CPython ceval.c": 250_000,
                       "CPython gcmodule.c": 40_000, "NumPy": 30_000, "libc / libm": 20_000}
+
+
+def test_gc_collections_reports_each_generation_per_step():
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "gc_collections.py"), "chain_2000", "core", "--steps", "2",
+                           "--pause-after", "1000"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    header, *rows = done.stdout.splitlines()
+    assert "pause after 1000 ops" in header
+    assert [row.split()[0] for row in rows] == ["young", "middle", "full"]
+    # the first 1,000 ops of each step run with the collector on: about 7,000 tracked objects, so young collections
+    assert float(rows[0].split()[4].rstrip(",")) >= 1

@@ -48,3 +48,44 @@ def test_a_collector_the_user_disabled_stays_disabled():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_resuming_after_backward_leaves_the_live_graph_out_of_the_young_generation():
+    x = ag.tensor(np.ones(2), requires_grad=True)
+    y = long_chain(x)
+    y.sum().backward()
+    assert gc.isenabled()
+    # the graph is still alive (y holds it): a collection of the young generation must not traverse it
+    young = {id(o) for o in gc.get_objects(generation=0)}
+    assert id(y.grad_fn) not in young and id(y) not in young
+    assert gc.get_count()[0] < 100  # the next allocation does not start a collection of the whole graph
+
+
+def test_objects_the_program_froze_stay_frozen():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        x = ag.tensor(np.ones(2), requires_grad=True)
+        long_chain(x).sum().backward()
+        assert gc.isenabled() and gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
+class _Cyclic:
+    def __init__(self):
+        self.me = self  # a reference cycle: only the cyclic collector frees it
+
+
+def test_cyclic_garbage_made_during_a_pause_is_collected_at_a_later_recording(monkeypatch):
+    import weakref
+
+    monkeypatch.setattr(collector_pause, "full_collection_after", 1)
+    x = ag.tensor(np.ones(2), requires_grad=True)
+    y = long_chain(x)
+    garbage = weakref.ref(_Cyclic())  # made and dropped while the collector is paused
+    y.sum().backward()
+    del y
+    assert garbage() is not None  # moved to the oldest generation, not yet collected
+    (x * 2.0).sum()  # the next recording's first op runs the full collection that was due
+    assert garbage() is None
