@@ -96,8 +96,8 @@ class _CollectorPause:
     (`gc.freeze()` then `gc.unfreeze()`: two list splices; skipped if the program froze objects
     itself, which `unfreeze` would undo). Zeroed counts also postpone the collector's own full
     collections, so cyclic garbage that reached the oldest generation is collected by one run
-    here: at the first op of the recording after `full_collection_after` objects were moved, when
-    the previous graph has usually been freed and the collection does not traverse it.
+    here: when the next pause starts after `full_collection_after` objects were moved (a small
+    graph pays nothing for the check), by when the previous graph has usually been freed.
     """
 
     ops_before_pause = 100
@@ -116,15 +116,15 @@ class _CollectorPause:
         """Called by Function.apply for the first recorded node and once `ops_before_pause` more were."""
         if self.next_check == self.rearm:
             self.next_check = node.sequence + self.ops_before_pause
-            if self.moved >= self.full_collection_after and gc.isenabled():
-                self.moved = 0
-                gc.collect()
         else:
             self.start(node)
 
     def start(self, node=None) -> None:
         if self.active:
             return
+        if self.moved >= self.full_collection_after and gc.isenabled():
+            self.moved = 0
+            gc.collect()  # the full collection that moving objects to the oldest generation postponed
         self.active = True
         self.next_check = float("inf")
         self.resume_gc = gc.isenabled()

@@ -87,5 +87,6 @@ def test_cyclic_garbage_made_during_a_pause_is_collected_at_a_later_recording(mo
     y.sum().backward()
     del y
     assert garbage() is not None  # moved to the oldest generation, not yet collected
-    (x * 2.0).sum()  # the next recording's first op runs the full collection that was due
+    z = long_chain(x)  # the next pause starts with the full collection that was due
     assert garbage() is None
+    z.sum().backward()
