@@ -106,6 +106,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     needed = None if capture is None else _leading_to(roots, capture)
     captured_nodes = None if capture is None else {t.grad_fn: t for t in capture if t.grad_fn is not None}
     captured: dict[int, object] = {}
+    held: set[int] = set()  # ids of the gradient arrays a hook was given or gave back: the program may keep them
     anomaly = grad_mode.state.anomaly
     grads_of: dict = {}  # the gradient summed so far, per node still to run and per leaf
     pending: list[tuple[int, Function]] = []  # the nodes that have a gradient, in a heap by -sequence
@@ -149,7 +150,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
             if node.freed or version_clock.latest > node.sequence:
                 _check_saved_values_usable(node)
             if node.hooks is not None:  # tensor hooks, or a retained gradient (retain_grad makes the list too)
-                grad = _run_tensor_hooks(node.hooks, grad, node.retained, create_graph, f"op '{node.name}'")
+                grad = _run_tensor_hooks(node.hooks, grad, node.retained, create_graph, f"op '{node.name}'", held)
             if captured_nodes and node in captured_nodes:
                 captured[id(captured_nodes[node])] = grad
             grads = _graph_backward(node, grad) if create_graph else type(node).backward(node, grad)
@@ -166,7 +167,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
         collector_pause.backward_ended()
     if capture is not None:
         return [grads_of.get(t) if t.grad_fn is None else captured.get(id(t)) for t in capture]
-    _accumulate_into_leaves(grads_of, create_graph)
+    _accumulate_into_leaves(grads_of, create_graph, held)
     return None
 
 
@@ -185,8 +186,9 @@ def _refuse_gradient_count(node: Function, grads: tuple) -> None:
                        f"for {len(node.parents)} inputs")
 
 
-def _accumulate_into_leaves(leaf_grads: dict, create_graph: bool) -> None:
-    """Run the leaves' hooks and add each gradient to the leaf's `.grad` (a buffer no one else holds)."""
+def _accumulate_into_leaves(leaf_grads: dict, create_graph: bool, held: set) -> None:
+    """Run the leaves' hooks and add each gradient to the leaf's `.grad`, a buffer no one else holds:
+    not another leaf's gradient, nor one a hook or retain_grad kept (`held`: their ids), as in PyTorch."""
     if create_graph:
         for leaf, grad in leaf_grads.items():
             if leaf._hooks:
@@ -194,10 +196,10 @@ def _accumulate_into_leaves(leaf_grads: dict, create_graph: bool) -> None:
             new = grad if isinstance(grad, Tensor) else Tensor._make(grad, None)
             leaf._grad = new if leaf._grad is None else leaf._grad + new  # a differentiable sum
         return
-    owned: set[int] = set()
+    owned = held  # ids of arrays something else holds (a .grad made here holds its own)
     for leaf, grad in leaf_grads.items():
         if leaf._hooks:
-            grad = _run_tensor_hooks(leaf._hooks, grad, None, False, "leaf tensor")
+            grad = _run_tensor_hooks(leaf._hooks, grad, None, False, "leaf tensor", owned)
         if (grad.base is not None and not _exclusive_view(grad)) or id(grad) in owned:
             grad = grad.copy()  # .grad owns its buffer: never shared with another gradient
         owned.add(id(grad))
@@ -246,8 +248,12 @@ def _exclusive_view(array: np.ndarray) -> bool:
     return array.flags.writeable and sys.getrefcount(array.base) <= 2
 
 
-def _run_tensor_hooks(hooks, grad, retained, create_graph, where):
+def _run_tensor_hooks(hooks, grad, retained, create_graph, where, held: set | None = None):
+    """Run `hooks` on `grad` (each may replace it) and fill a retained gradient; the ids of the arrays
+    the hooks saw go into `held` (they may keep them)."""
     as_tensor = grad if isinstance(grad, Tensor) else Tensor._make(grad, None)
+    if held is not None and not create_graph:
+        held.add(id(as_tensor.data))
     for hook in hooks or ():
         replaced = hook(as_tensor)
         if replaced is not None:
@@ -260,6 +266,8 @@ def _run_tensor_hooks(hooks, grad, retained, create_graph, where):
         tensor = retained()
         if tensor is not None:
             tensor._grad = as_tensor if create_graph else Tensor._make(as_tensor.data, None)
+    if held is not None and not create_graph:
+        held.add(id(as_tensor.data))  # a hook's replacement, which the hook may also keep
     return as_tensor if create_graph else as_tensor.data
 
 

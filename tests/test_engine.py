@@ -245,6 +245,49 @@ def test_retain_grad_keeps_non_leaf_gradients():
     assert other.grad is None
 
 
+# ----- a leaf's .grad owns its memory ---------------------------------------------------------
+def _held_by_hook(kind, x):
+    """y = x + 0 (whose backward passes its gradient through unchanged) with a retained gradient or a
+    hook that keeps the gradient it sees; returns y and a function giving the gradient held."""
+    y = x + 0.0
+    if kind == "retain_grad":
+        y.retain_grad()
+        return y, lambda: y.grad
+    kept = []
+    target = y if kind == "hook on the op's output" else x
+    target.register_hook(kept.append)
+    return y, lambda: kept[0]
+
+
+@pytest.mark.parametrize("kind", ["retain_grad", "hook on the op's output", "hook on the leaf"])
+def test_a_leaf_gradient_never_shares_memory_with_a_gradient_a_hook_kept(kind):
+    # a leaf's .grad is changed in place (zero_grad(set_to_none=False), clip_grad_norm_, zero_()); a
+    # gradient the program kept through retain_grad or a hook must not change with it, as in PyTorch
+    x = leaf([1.0, 2.0, 3.0])
+    y, held = _held_by_hook(kind, x)
+    (y * 2).sum().backward()
+    assert not np.shares_memory(x.grad.data, held().data)
+    x.grad.zero_()
+    np.testing.assert_array_equal(held().data, [2.0, 2.0, 2.0])
+
+
+def test_two_leaves_given_one_gradient_array_get_separate_buffers():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (a + b).backward(np.array([1.0, 1.0]))  # add's backward returns the same array for both inputs
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.zero_()
+    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+
+
+def test_a_transposed_gradient_held_by_a_hook_is_copied_into_the_leaf():
+    w = leaf(np.arange(6.0).reshape(2, 3))
+    kept = []
+    wt = w.T
+    wt.register_hook(kept.append)
+    (wt * 1.0).sum().backward()  # transpose's backward hands w a view of what the hook saw
+    assert not np.shares_memory(w.grad.data, kept[0].data)
+
+
 # ----- grad modes ---------------------------------------------------------------------------
 def test_no_grad_and_enable_grad_as_context_managers():
     x = leaf([1.0])
