@@ -55,6 +55,16 @@ def summary(entry: dict, unit: str) -> dict | None:
             "n": len(times)}
 
 
+def paired_ratio(times: list, floor_times: list) -> tuple[float, float, float] | None:
+    """The median and quartiles, over the repetitions, of a peer's time divided by the floor's in the same
+    turn (run.py takes every peer's i-th repetition one after another), so the machine's drift between
+    turns cancels; None unless both have the same number of repetitions (at least two)."""
+    if len(times) != len(floor_times) or len(times) < 2:
+        return None
+    q1, median, q3 = statistics.quantiles([t / f for t, f in zip(times, floor_times)], n=4, method="inclusive")
+    return median, q1, q3
+
+
 def _fmt(value: float) -> str:
     return f"{value:.3g}" if value < 100 else f"{value:.0f}"
 
@@ -160,7 +170,7 @@ def render_markdown(results: dict) -> str:
              f"`python benchmarks/setup_envs.py && python benchmarks/run.py {_mode(settings)}`"
              f" ({settings.get('seconds', '?')} s). Load average (1, 5, 15 min) before the run "
              f"{settings.get('load_average_before')}, after {settings.get('load_average_after')}: other work on "
-             "this machine competes for its cores, so read the min column too.", ""]
+             "this machine competes for its cores, so read the min column too." + _pairing_note(settings), ""]
     lines += _summary_table(results, keys, timing.get("1", {}), unavailable)
     lines += _memory_table(results, keys, unavailable)
     for threads in sorted(timing):
@@ -174,6 +184,14 @@ def _interleaving(settings: dict) -> str:
         return ("in each round, each case's repetitions are taken one at a time from every peer in turn, "
                 "in rotating order")
     return "every peer runs each case once per round, its repetitions in a row, in rotating order"
+
+
+def _pairing_note(settings: dict) -> str:
+    if settings.get("interleaving") != "repetition":
+        return ""
+    return (" In the details, 'x floor, paired' is the median and quartiles of each repetition's time over "
+            "the floor's repetition of the same turn, which cancels the drift between turns; the verdicts "
+            "use the ratio of the medians.")
 
 
 def _mode(settings: dict) -> str:
@@ -264,6 +282,7 @@ def _memory_table(results, keys, unavailable) -> list[str]:
 
 def _detail_tables(results, keys, threads, timing, unavailable) -> list[str]:
     gradients = results.get("gradients", {})
+    turns = results["settings"].get("interleaving") == "repetition"  # the i-th repetitions were taken together
     lines = [f"## Details, {threads} thread{'s' if threads != '1' else ''}", ""]
     if threads != "1":
         lines += ["With 2 threads on this 2-core machine, a BLAS or OpenMP thread that loses its core to "
@@ -271,8 +290,9 @@ def _detail_tables(results, keys, threads, timing, unavailable) -> list[str]:
                   "shared (see the load average above) the medians measure that contention more than the "
                   "libraries; the min column is the uncontended cost.", ""]
     lines += [
-             "| case | peer | median | min-max | x floor | x PyTorch | samples | gradients = floor's |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| case | peer | median | min-max | x floor | x floor, paired (IQR) | x PyTorch | samples | "
+             "gradients = floor's |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for case_name, case in CASES.items():
         if case_name not in timing:
             continue
@@ -289,13 +309,17 @@ def _detail_tables(results, keys, threads, timing, unavailable) -> list[str]:
             stats = summary(entry, case.unit)
             if stats is None:
                 reason = entry.get("unsupported") or entry.get("error") or "not run"
-                lines.append(f"| {case_name} | {label} | {_failure(entry)}: {reason} | | | | | {check} |")
+                lines.append(f"| {case_name} | {label} | {_failure(entry)}: {reason} | | | | | | {check} |")
                 continue
             ratio_floor = f"{stats['median'] / floor['median']:.2f}" if floor else "-"
             ratio_torch = f"{stats['median'] / torch['median']:.2f}" if torch else "-"
+            # an isolated case's peers run one after another, not in turns: nothing to pair
+            paired = None if case.isolated or not floor or not turns else \
+                paired_ratio(entry["times"], timing[case_name]["floor"]["times"])
+            ratio_paired = f"{paired[0]:.2f} ({paired[1]:.2f}-{paired[2]:.2f})" if paired else "-"
             lines.append(f"| {case_name} | {label} | {_fmt(stats['median'])} {case.unit} | "
-                         f"{_fmt(stats['min'])}-{_fmt(stats['max'])} | {ratio_floor} | {ratio_torch} | "
-                         f"{stats['n']} | {check} |")
+                         f"{_fmt(stats['min'])}-{_fmt(stats['max'])} | {ratio_floor} | {ratio_paired} | "
+                         f"{ratio_torch} | {stats['n']} | {check} |")
     return lines + [""]
 
 

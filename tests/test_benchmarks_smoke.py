@@ -152,3 +152,20 @@ def test_gc_collections_reports_each_generation_per_step():
     assert [row.split()[0] for row in rows] == ["young", "middle", "full"]
     # the first 1,000 ops of each step run with the collector on: about 7,000 tracked objects, so young collections
     assert float(rows[0].split()[4].rstrip(",")) >= 1
+
+
+def test_a_paired_ratio_divides_each_repetition_by_the_floor_of_the_same_turn():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from report import paired_ratio
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+        for name in ("cases", "report", "contenders"):
+            sys.modules.pop(name, None)
+    # the machine slows down tenfold in the third turn, between the floor's repetition and the peer's:
+    # per turn the peer is 2x the floor but once, while the ratio of the medians says 20
+    floor = [1.0, 1.0, 1.0, 10.0, 10.0]
+    peer = [2.0, 2.0, 20.0, 20.0, 20.0]
+    assert paired_ratio(peer, floor) == (2.0, 2.0, 2.0)
+    assert paired_ratio([1.0, 3.0, 2.0, 4.0, 5.0], [1.0] * 5) == (3.0, 2.0, 4.0)
+    assert paired_ratio(peer[:4], floor) is None  # unequal counts cannot be paired
