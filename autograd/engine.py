@@ -12,6 +12,7 @@ from .function import VersionClock as version_clock
 from .grad_mode import collector_pause
 
 Tensor = None  # bound by tensor.py once the class exists (the two modules import each other)
+_clone = None  # autograd.ops.clone, bound with it
 
 
 def unbroadcast(grad, shape: tuple):
@@ -190,11 +191,13 @@ def _accumulate_into_leaves(leaf_grads: dict, create_graph: bool, held: set) -> 
     """Run the leaves' hooks and add each gradient to the leaf's `.grad`, a buffer no one else holds:
     not another leaf's gradient, nor one a hook or retain_grad kept (`held`: their ids), as in PyTorch."""
     if create_graph:
+        # a differentiable copy or sum: the gradient Tensor may also be a retained .grad, what a hook kept,
+        # another leaf's gradient or the caller's own (as PyTorch does under create_graph)
         for leaf, grad in leaf_grads.items():
             if leaf._hooks:
                 grad = _run_tensor_hooks(leaf._hooks, grad, None, True, "leaf tensor")
             new = grad if isinstance(grad, Tensor) else Tensor._make(grad, None)
-            leaf._grad = new if leaf._grad is None else leaf._grad + new  # a differentiable sum
+            leaf._grad = _clone(new) if leaf._grad is None else leaf._grad + new
         return
     owned = held  # ids of arrays something else holds (a .grad made here holds its own)
     for leaf, grad in leaf_grads.items():

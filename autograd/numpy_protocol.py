@@ -112,7 +112,7 @@ FUNCTION_OPS = {
     np.reshape: lambda a, shape=None, order="C", newshape=None, copy=None: _reshape(a, shape, order, newshape),
     np.transpose: lambda a, axes=None: ops.transpose(a, axes),
     np.swapaxes: ops.swapaxes, np.expand_dims: ops.expand_dims, np.broadcast_to: ops.broadcast_to,
-    np.split: ops.split, np.einsum: ops.einsum,
+    np.split: ops.split, np.einsum: ops.einsum, np.copy: lambda a, order="K", subok=False: ops.clone(a),
 }
 
 # functions that return no floating values derived from a Tensor (or only save or print them):

@@ -127,6 +127,10 @@ class Tensor:
         detached._version_counter = self._version_counter
         return detached
 
+    def clone(self) -> Tensor:
+        """A copy that owns its memory and stays in the graph (its gradient flows back to this tensor)."""
+        return _ops.clone(self)
+
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if not self.is_leaf:
             raise RuntimeError("requires_grad_: can only change requires_grad of a leaf tensor")
@@ -397,6 +401,8 @@ function.Tensor = engine.Tensor = Tensor
 
 from . import numpy_protocol  # noqa: E402  (it imports ops)
 from . import ops as _ops  # noqa: E402  (ops import Tensor, so they load after it)
+
+engine._clone = _ops.clone  # for .grad under create_graph
 
 # bound once: each call then skips two attribute lookups and making a bound method
 _add, _sub, _mul, _div = _ops.Add._apply2, _ops.Sub._apply2, _ops.Mul._apply2, _ops.Div._apply2

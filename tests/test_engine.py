@@ -279,6 +279,24 @@ def test_two_leaves_given_one_gradient_array_get_separate_buffers():
     np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
 
 
+def test_under_create_graph_a_leaf_gradient_is_a_differentiable_copy_of_its_own():
+    x, a, b = leaf([1.0, 2.0, 3.0]), leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    y = x + 0.0
+    y.retain_grad()
+    seed = ag.tensor(np.array([1.0, 1.0, 1.0]))
+    y.backward(seed, create_graph=True)  # the caller's seed, y.grad and x.grad would all be one Tensor
+    (a + b).backward(ag.tensor(np.array([1.0, 1.0])), create_graph=True)
+    for first, second in ((x.grad, y.grad), (x.grad, seed), (a.grad, b.grad)):
+        assert first is not second and not np.shares_memory(first.data, second.data)
+    with ag.no_grad():
+        x.grad.zero_()
+    np.testing.assert_array_equal(y.grad.data, [1.0, 1.0, 1.0])
+    x2 = leaf([1.0, 2.0])
+    (x2 * x2).sum().backward(create_graph=True)
+    (second_order,) = ag.grad(x2.grad.sum(), x2)  # the copy passes second-order gradients on
+    np.testing.assert_allclose(second_order.data, [2.0, 2.0])
+
+
 def test_a_transposed_gradient_held_by_a_hook_is_copied_into_the_leaf():
     w = leaf(np.arange(6.0).reshape(2, 3))
     kept = []

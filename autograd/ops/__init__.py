@@ -26,6 +26,7 @@ from .elementwise import (
     Add,
     Cast,
     Clip,
+    Clone,
     Cos,
     Div,
     Exp,
@@ -59,7 +60,7 @@ from .shape import (
 )
 
 __all__ = [
-    "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh",
+    "add", "sub", "mul", "div", "neg", "clone", "pow", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh",
     "sigmoid", "relu", "maximum", "minimum", "clip", "where", "astype", "sum", "mean", "max", "min",
     "var", "std", "logsumexp", "prod", "argmax", "argmin", "reshape", "transpose", "swapaxes",
     "expand_dims", "squeeze", "flatten", "broadcast_to", "getitem", "index_add", "concatenate",
@@ -75,6 +76,7 @@ def sub(a, b): return Sub._apply2(a, b)
 def mul(a, b): return Mul._apply2(a, b)
 def div(a, b): return Div._apply2(a, b)
 def neg(x): return Neg._apply1(x)
+def clone(x): return Clone._apply1(x)
 def pow(a, b): return Pow._apply2(a, b)
 def exp(x): return Exp._apply1(x)
 def log(x): return Log._apply1(x)

@@ -91,6 +91,20 @@ class Neg(Function):
         return -grad
 
 
+class Clone(Function):
+    """A copy of x that owns its memory (PyTorch's `clone`); the gradient passes through unchanged."""
+
+    analytic = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
 class Pow(Function):
     analytic = True
 
