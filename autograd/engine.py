@@ -187,32 +187,68 @@ def _refuse_gradient_count(node: Function, grads: tuple) -> None:
                        f"for {len(node.parents)} inputs")
 
 
+class LeafHooks:
+    """Whether any leaf tensor was ever given a hook (`Tensor.register_hook` sets it): until then,
+    backward does not look for leaf hooks."""
+
+    registered = False
+
+
 def _accumulate_into_leaves(leaf_grads: dict, create_graph: bool, held: set) -> None:
     """Run the leaves' hooks and add each gradient to the leaf's `.grad`, a buffer no one else holds:
-    not another leaf's gradient, nor one a hook or retain_grad kept (`held`: their ids), as in PyTorch."""
-    if create_graph:
-        # a differentiable copy or sum: the gradient Tensor may also be a retained .grad, what a hook kept,
-        # another leaf's gradient or the caller's own (as PyTorch does under create_graph)
-        for leaf, grad in leaf_grads.items():
+    not another leaf's gradient, nor one a hook or retain_grad kept (`held`: their ids), as in PyTorch.
+    All or nothing: if a hook or a gradient is refused, no `.grad` changes."""
+    if LeafHooks.registered:
+        for leaf, grad in leaf_grads.items():  # every hook first: one that raises has changed no .grad yet
             if leaf._hooks:
-                grad = _run_tensor_hooks(leaf._hooks, grad, None, True, "leaf tensor")
-            new = grad if isinstance(grad, Tensor) else Tensor._make(grad, None)
-            leaf._grad = _clone(new) if leaf._grad is None else leaf._grad + new
-        return
-    owned = held  # ids of arrays something else holds (a .grad made here holds its own)
-    for leaf, grad in leaf_grads.items():
-        if leaf._hooks:
-            grad = _run_tensor_hooks(leaf._hooks, grad, None, False, "leaf tensor", owned)
-        if (grad.base is not None and not _exclusive_view(grad)) or id(grad) in owned:
-            grad = grad.copy()  # .grad owns its buffer: never shared with another gradient
-        owned.add(id(grad))
-        previous = leaf._grad
-        accumulated = object.__new__(Tensor)  # Tensor._make inlined: this runs once per parameter
-        accumulated.data = grad if previous is None else previous.data + grad
-        accumulated.requires_grad = False
-        accumulated._grad = accumulated.grad_fn = accumulated._hooks = None
-        accumulated._version_counter = [0, -1]
-        leaf._grad = accumulated  # the engine's own gradients match by construction: no setter check
+                leaf_grads[leaf] = _run_tensor_hooks(leaf._hooks, grad, None, create_graph, "leaf tensor", held)
+    restore = {}  # the .grad each leaf had, where it had one, for an error midway
+    try:
+        if create_graph:
+            # a differentiable copy or sum: the gradient Tensor may also be a retained .grad, what a hook
+            # kept, another leaf's gradient or the caller's own (as PyTorch does under create_graph)
+            for leaf, grad in leaf_grads.items():
+                new = grad if isinstance(grad, Tensor) else Tensor._make(grad, None)
+                previous = leaf._grad
+                if previous is None:
+                    leaf._grad = _clone(new)
+                else:
+                    restore[leaf] = previous
+                    _check_accumulation(previous, new)
+                    leaf._grad = previous + new
+            return
+        owned = held  # ids of arrays something else holds (a .grad made here holds its own)
+        for leaf, grad in leaf_grads.items():
+            if (grad.base is not None and not _exclusive_view(grad)) or id(grad) in owned:
+                grad = grad.copy()  # .grad owns its buffer: never shared with another gradient
+            owned.add(id(grad))
+            previous = leaf._grad
+            if previous is not None:  # a second backward adds to .grad
+                restore[leaf] = previous
+                _check_accumulation(previous, grad)
+                grad = previous.data + grad
+            accumulated = object.__new__(Tensor)  # Tensor._make inlined: this runs once per parameter
+            accumulated.data = grad
+            accumulated.requires_grad = False
+            accumulated._grad = accumulated.grad_fn = accumulated._hooks = None
+            accumulated._version_counter = [0, -1]
+            leaf._grad = accumulated  # the engine's own gradients match by construction: no setter check
+    except BaseException:
+        for done in leaf_grads:  # the leaves before the one that failed get their .grad back
+            if done is leaf:
+                break
+            done._grad = restore.get(done)
+        raise
+
+
+def _check_accumulation(previous, grad) -> None:
+    """Refuse to add a gradient to a `.grad` of another shape (the parameter's data was replaced by an
+    array of a new shape between two backwards): NumPy would broadcast the old one into the sum."""
+    if previous.shape != grad.shape:
+        raise RuntimeError(f"backward: cannot add a gradient of shape {grad.shape} to the .grad of shape "
+                           f"{previous.shape} a leaf kept from an earlier backward (its data was given a new "
+                           "shape since); fix: clear the gradients first (optimizer.zero_grad() or "
+                           "`p.grad = None`)")
 
 
 def _reduced_to(grad, shape: tuple, node):
@@ -264,6 +300,12 @@ def _run_tensor_hooks(hooks, grad, retained, create_graph, where, held: set | No
             if replaced_data.shape != as_tensor.shape:
                 raise RuntimeError(f"hook on {where} returned a gradient of shape "
                                    f"{replaced_data.shape}; expected {as_tensor.shape}")
+            if replaced_data.dtype != as_tensor.data.dtype:
+                # else a float64 parameter would get a float32 (or an integer) .grad, as PyTorch refuses too
+                raise RuntimeError(f"hook on {where} returned a gradient of dtype {replaced_data.dtype}; "
+                                   f"expected {as_tensor.data.dtype}, the gradient's own; fix: compute the "
+                                   "replacement from the gradient it is given (`g * 0.5`), or convert it: "
+                                   "`autograd.tensor(values, dtype=g.dtype)`")
             as_tensor = replaced if isinstance(replaced, Tensor) else Tensor._make(replaced_data, None)
     if retained is not None:
         tensor = retained()

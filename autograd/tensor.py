@@ -209,6 +209,7 @@ class Tensor:
             if self._hooks is None:
                 self._hooks = []
             hooks = self._hooks
+            engine.LeafHooks.registered = True
         else:
             if self.grad_fn.hooks is None:
                 self.grad_fn.hooks = []

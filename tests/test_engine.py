@@ -236,6 +236,38 @@ def test_hooks_see_and_replace_gradients():
     np.testing.assert_allclose(x.grad.data, [3.0, 3.0])
 
 
+@pytest.mark.parametrize("on", ["leaf", "op"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_hook_changing_the_gradient_dtype_is_refused(on, create_graph):
+    x = leaf([1.0, 2.0])  # float64
+    y = x * 3
+    (x if on == "leaf" else y).register_hook(lambda g: ag.tensor(g.data, dtype=np.float32))
+    with pytest.raises(RuntimeError, match="returned a gradient of dtype float32; expected float64"):
+        y.sum().backward(create_graph=create_graph)
+    assert x.grad is None
+
+
+def test_a_refused_leaf_gradient_leaves_every_grad_as_it_was():
+    a, b, c = leaf([1.0, 2.0]), leaf([3.0, 4.0]), leaf([5.0, 6.0])
+
+    def loss():
+        return (a * b * c).sum()
+
+    loss().backward()
+    before = [t.grad.data.copy() for t in (a, b, c)]
+    b.data = np.array([[3.0, 4.0]])  # a new shape: the kept .grad of shape (2,) no longer fits
+    with pytest.raises(RuntimeError, match=r"cannot add a gradient of shape \(1, 2\) to the .grad of shape \(2,\)"):
+        loss().backward()
+    for t, kept in zip((a, b, c), before):
+        np.testing.assert_array_equal(t.grad.data, kept)
+    b.data = np.array([3.0, 4.0])
+    c.register_hook(lambda g: g.data.astype(np.float32))  # refused: another dtype
+    with pytest.raises(RuntimeError, match="dtype float32"):
+        loss().backward()
+    for t, kept in zip((a, b, c), before):
+        np.testing.assert_array_equal(t.grad.data, kept)
+
+
 def test_retain_grad_keeps_non_leaf_gradients():
     x = leaf([1.0, 2.0])
     hidden, other = x * 2, x * 3
