@@ -255,7 +255,7 @@ def rerender(json_path: Path) -> int:
     results = json.loads(json_path.read_text())
     markdown = render_markdown(results)
     json_path.with_suffix(".md").write_text(markdown)
-    if not results["settings"]["quick"] and json_path.parent == BENCHMARKS_DIR / "results":
+    if not results["settings"]["quick"] and json_path.resolve().parent == (BENCHMARKS_DIR / "results").resolve():
         update_readme(BENCHMARKS_DIR / "README.md", markdown, f"results/{json_path.with_suffix('.md').name}")
     log(f"rewrote {json_path.with_suffix('.md')}")
     return 0
