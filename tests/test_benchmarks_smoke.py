@@ -2,12 +2,28 @@
 floor computes the same gradients as gradsight (so the floor the targets are measured against is honest)."""
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _from_benchmarks(*names: str) -> list:
+    """The named modules of benchmarks/, imported, then taken out of sys.path and sys.modules with
+    whatever else of benchmarks/ they imported: their generic names (cases, report, peers) must stay
+    out of other tests' way."""
+    before = set(sys.modules)
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        return [importlib.import_module(name) for name in names]
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+        for name in set(sys.modules) - before:
+            if (getattr(sys.modules[name], "__file__", None) or "").startswith(str(BENCHMARKS)):
+                del sys.modules[name]
 
 
 def test_quick_run_of_one_case_gives_times_and_matching_gradients(tmp_path):
@@ -32,16 +48,10 @@ def test_quick_run_of_one_case_gives_times_and_matching_gradients(tmp_path):
 
 
 def test_floor_and_gradsight_agree_on_every_network_case():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import numpy as np
-        from cases import build_workload
-        from peers import floor, gradsight_peer
-    finally:
-        # the benchmark modules have generic names (cases, peers): keep them out of other tests' way
-        sys.path.remove(str(BENCHMARKS))
-        for name in ("cases", "peers", "peers.floor", "peers.gradsight_peer"):
-            sys.modules.pop(name, None)
+    import numpy as np
+
+    cases, floor, gradsight_peer = _from_benchmarks("cases", "peers.floor", "peers.gradsight_peer")
+    build_workload = cases.build_workload
     for case in ("mlp", "mlp_bn", "deep", "tiny"):
         reference = build_workload(floor, case, "")
         ours = build_workload(gradsight_peer, case, "core")
@@ -68,14 +78,8 @@ def test_a_case_timed_alongside_another_reports_both_from_one_process():
 
 
 def test_a_per_op_ratio_prefers_the_smaller_case_timed_in_the_same_process():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        from cases import CASES
-        from report import per_op_ratio, verdict
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-        for name in ("cases", "report", "contenders"):
-            sys.modules.pop(name, None)
+    cases, report = _from_benchmarks("cases", "report")
+    CASES, per_op_ratio, verdict = cases.CASES, report.per_op_ratio, report.verdict
     timing = {"chain_2000": {"gradsight": {"times": [4e-6] * 3}, "torch": {"times": [5e-6] * 3}},
               "chain_100000": {"gradsight": {"times": [6e-6] * 3, "alongside": {"times": [5.5e-6] * 3}},
                                "torch": {"times": [7e-6] * 3}}}
@@ -122,11 +126,8 @@ def test_run_steps_runs_the_floor_or_gradsight_and_prints_cpu_seconds_per_step()
 
 
 def test_instruction_breakdown_groups_functions_by_cpython_file_or_library():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        from instruction_breakdown import grouped
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    (breakdown,) = _from_benchmarks("instruction_breakdown")
+    grouped = breakdown.grouped
     annotated = """\
 --------------------------------------------------------------------------------
 1,000,000 (100.0%)  PROGRAM TOTALS
@@ -155,13 +156,8 @@ def test_gc_collections_reports_each_generation_per_step():
 
 
 def test_a_paired_ratio_divides_each_repetition_by_the_floor_of_the_same_turn():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        from report import paired_ratio
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-        for name in ("cases", "report", "contenders"):
-            sys.modules.pop(name, None)
+    (report,) = _from_benchmarks("report")
+    paired_ratio = report.paired_ratio
     # the machine slows down tenfold in the third turn, between the floor's repetition and the peer's:
     # per turn the peer is 2x the floor but once, while the ratio of the medians says 20
     floor = [1.0, 1.0, 1.0, 10.0, 10.0]
