@@ -22,7 +22,9 @@ def _from_benchmarks(*names: str) -> list:
     finally:
         sys.path.remove(str(BENCHMARKS))
         for name in set(sys.modules) - before:
-            if (getattr(sys.modules[name], "__file__", None) or "").startswith(str(BENCHMARKS)):
+            module = sys.modules[name]
+            where = getattr(module, "__file__", None) or next(iter(getattr(module, "__path__", [])), "")
+            if where.startswith(str(BENCHMARKS)):  # a namespace package (peers) has a __path__, no __file__
                 del sys.modules[name]
 
 
