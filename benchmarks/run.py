@@ -211,21 +211,33 @@ def time_cases(chosen, case_names, threads, rounds, quick, results) -> None:
             worker.close()
 
 
-def run_isolated(chosen, case_names, results, timeout: float) -> None:
-    """Cases that may crash or hang a peer, each in a fresh process with a time limit."""
+def run_isolated(chosen, case_names, results, timeout: float, rounds: int) -> None:
+    """Cases that may crash or hang a peer, in a fresh process per peer and round, with a time limit.
+    The peers take turns round by round, in rotating order, as in `time_cases`, so that all of them
+    sample the same stretches of the machine's drifting speed; a peer that failed is not asked again."""
     table = results.setdefault("timing", {}).setdefault("1", {})
     for case_name in case_names:
         case = CASES[case_name]
-        for key in contenders_for(case_name, chosen):
-            # one step to warm the process's allocator, besides the worker's untimed calibration step;
-            # a per-op ratio's smaller case is timed in the same process, each repetition interleaved
-            request = {"cmd": "time", "case": case_name, "reps": case.reps, "inner": case.inner, "warmup": 1,
-                       "alongside": case.per_op_vs}
-            answer = run_once(CONTENDERS[key], 1, cpus_for(1), request, timeout=timeout)
-            entry = {"times": answer.get("times", [])}
-            entry.update({k: v for k, v in answer.items() if k not in ("times", "traceback")})
-            table.setdefault(case_name, {})[key] = entry
-            log(f"{case_name} {key}: {entry.get('error') or entry.get('unsupported') or 'ok'}")
+        keys = contenders_for(case_name, chosen)
+        for round_index in range(rounds):
+            shift = round_index % len(keys)
+            for key in keys[shift:] + keys[:shift]:
+                entry = table.setdefault(case_name, {}).setdefault(key, {"times": []})
+                if round_index and not entry["times"]:
+                    continue  # it failed, or cannot run the case
+                # one step to warm the process's allocator, besides the worker's untimed calibration step;
+                # a per-op ratio's smaller case is timed in the same process, each repetition interleaved
+                request = {"cmd": "time", "case": case_name, "reps": case.reps, "inner": case.inner,
+                           "warmup": 1, "alongside": case.per_op_vs}
+                answer = run_once(CONTENDERS[key], 1, cpus_for(1), request, timeout=timeout)
+                entry["times"].extend(answer.get("times", []))
+                for k, v in answer.items():
+                    if k == "alongside" and "alongside" in entry:
+                        entry["alongside"]["times"].extend(v["times"])
+                    elif k not in ("times", "traceback"):
+                        entry[k] = v
+                log(f"{case_name} {key} round {round_index + 1}: "
+                    f"{entry.get('error') or entry.get('unsupported') or 'ok'}")
 
 
 def measure_memory(chosen, steps, results) -> None:
@@ -316,7 +328,7 @@ def main(argv=None) -> int:
     two_thread_cases = [c for c in timed if CASES[c].two_threads]
     if two_thread_cases and len(os.sched_getaffinity(0)) >= 2:
         phase("timing, 2 threads", time_cases, available, two_thread_cases, 2, rounds, args.quick, results)
-    phase("isolated", run_isolated, available, isolated, results, 30 if args.quick else 120)
+    phase("isolated", run_isolated, available, isolated, results, 30 if args.quick else 120, rounds)
     if "memory" in case_names:
         phase("memory", measure_memory, available, results["settings"]["memory_steps"], results)
     results["settings"]["seconds"] = round(time.perf_counter() - started, 1)

@@ -20,7 +20,8 @@ def _from_benchmarks(*names: str) -> list:
     try:
         return [importlib.import_module(name) for name in names]
     finally:
-        sys.path.remove(str(BENCHMARKS))
+        while str(BENCHMARKS) in sys.path:  # run.py puts its folder there too
+            sys.path.remove(str(BENCHMARKS))
         for name in set(sys.modules) - before:
             module = sys.modules[name]
             where = getattr(module, "__file__", None) or next(iter(getattr(module, "__path__", [])), "")
@@ -167,3 +168,23 @@ def test_a_paired_ratio_divides_each_repetition_by_the_floor_of_the_same_turn():
     assert paired_ratio(peer, floor) == (2.0, 2.0, 2.0)
     assert paired_ratio([1.0, 3.0, 2.0, 4.0, 5.0], [1.0] * 5) == (3.0, 2.0, 4.0)
     assert paired_ratio(peer[:4], floor) is None  # unequal counts cannot be paired
+
+
+def test_an_isolated_case_takes_its_peers_in_turns_and_drops_one_that_failed(monkeypatch):
+    (run,) = _from_benchmarks("run")
+    calls = []
+
+    def fake_run_once(contender, threads, cpus, request, timeout):
+        calls.append(contender.key)
+        if contender.key == "micrograd":
+            return {"error": "RecursionError"}
+        return {"times": [1.0], "alongside": {"case": request["alongside"], "times": [2.0]}}
+
+    monkeypatch.setattr(run, "run_once", fake_run_once)
+    results = {}
+    run.run_isolated(["floor", "gradsight", "micrograd"], ["chain_100000"], results, timeout=1, rounds=3)
+    # round 1 in the listed order, then rotated; micrograd, which failed, is not asked again
+    assert calls == ["floor", "gradsight", "micrograd", "gradsight", "floor", "floor", "gradsight"]
+    entry = results["timing"]["1"]["chain_100000"]["gradsight"]
+    assert entry["times"] == [1.0] * 3 and entry["alongside"]["times"] == [2.0] * 3
+    assert results["timing"]["1"]["chain_100000"]["micrograd"]["error"] == "RecursionError"
