@@ -217,11 +217,10 @@ def _accumulate_into_leaves(leaf_grads: dict, create_graph: bool, held: set) -> 
                     _check_accumulation(previous, new)
                     leaf._grad = previous + new
             return
-        owned = held  # ids of arrays something else holds (a .grad made here holds its own)
         for leaf, grad in leaf_grads.items():
-            if (grad.base is not None and not _exclusive_view(grad)) or id(grad) in owned:
+            if (grad.base is not None and not _exclusive_view(grad)) or id(grad) in held:
                 grad = grad.copy()  # .grad owns its buffer: never shared with another gradient
-            owned.add(id(grad))
+            held.add(id(grad))  # a .grad made here holds its own
             previous = leaf._grad
             if previous is not None:  # a second backward adds to .grad
                 restore[leaf] = previous
