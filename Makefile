@@ -6,21 +6,28 @@ export HYPOTHESIS_PROFILE ?= ci
 # Small matrices dominate here; BLAS threads only oversubscribe the cores (see docs/benchmarks.md).
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
+# the compiled core's module (autograd/_core.c built for this Python; docs/design.md, "The compiled core")
+CORE := autograd/_core$(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
 
 .PHONY: demo test lint setup graphviz chromium notebooks clean
 
-demo: $(VENV)/.installed graphviz
+demo: $(VENV)/.installed $(CORE) graphviz
 	$(VENV)/bin/gradsight tour --out out/tour
 
-# the suite executes every notebook (tests/test_notebooks.py) and loads the tour page in Chromium
-test: $(VENV)/.installed graphviz chromium
+# the suite executes every notebook (tests/test_notebooks.py) and loads the tour page in Chromium; it runs
+# on the compiled core, then the engine's own tests run again on the Python engine it translates
+ENGINE_TESTS := tests/test_engine.py tests/test_apply_paths.py tests/test_compiled_core.py tests/test_versions.py \
+	tests/test_inplace.py tests/test_random_graphs.py tests/test_collector_pause.py tests/test_mistakes.py \
+	tests/test_fusion.py tests/test_ops_edges.py tests/test_nn_training.py
+test: $(VENV)/.installed $(CORE) graphviz chromium
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -n 2 --dist loadgroup
+	GRADSIGHT_PURE_PYTHON=1 $(PY) -m pytest -q -n 2 --dist loadgroup $(ENGINE_TESTS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
-setup: $(VENV)/.installed graphviz
+setup: $(VENV)/.installed $(CORE) graphviz
 
 # Reinstall only when the package metadata changes (editable install: code edits need nothing).
 $(VENV)/.installed: pyproject.toml
@@ -28,6 +35,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,viz]'
 	touch $@
+
+# The compiled core (autograd/_core.c; docs/design.md, "The compiled core"): rebuilt when its source changes.
+# Without a C compiler it says so and gradsight runs its Python engine.
+$(CORE): autograd/_core.c $(VENV)/.installed
+	$(PY) -m autograd.build_core
 
 # System Graphviz (`dot`) renders the pictures: install it as root, or say how.
 graphviz:
@@ -59,4 +71,4 @@ notebooks: $(VENV)/.installed graphviz
 	$(PY) notebooks/run.py --save
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis autograd/_core*.so

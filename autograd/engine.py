@@ -110,7 +110,6 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     held: set[int] = set()  # ids of the gradient arrays a hook was given or gave back: the program may keep them
     anomaly = grad_mode.state.anomaly
     grads_of: dict = {}  # the gradient summed so far, per node still to run and per leaf
-    pending: list[tuple[int, Function]] = []  # the nodes that have a gradient, in a heap by -sequence
     # grad mode is on during the backward only for higher order
     state = grad_mode.state
     previous_mode, state.grad_enabled = state.grad_enabled, create_graph
@@ -118,51 +117,15 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     collector_pause.backward_depth += 1
     try:
         # the roots' gradients are delivered like any node's: to the root's node, or to a leaf root
-        node, grads = None, root_grads
         parents, input_meta = [], []
         for root in roots:
             parents.append(root.grad_fn or root)  # a node is always truthy
             input_meta.append((root.data.shape, root.data.dtype))
-        while True:
-            # deliver: add each input gradient to its parent's, un-broadcast and cast (inline: per node)
-            for parent, input_grad, (shape, dtype) in zip(parents, grads, input_meta):
-                if parent is None or input_grad is None:
-                    continue
-                if input_grad.shape != shape:
-                    input_grad = _reduced_to(input_grad, shape, node)
-                if input_grad.dtype is not dtype and input_grad.dtype != dtype:
-                    input_grad = input_grad.astype(dtype)
-                if anomaly and node is not None:
-                    _check_finite(input_grad.data if isinstance(input_grad, Tensor) else input_grad,
-                                  f"backward of {node.name}", node)
-                previous = grads_of.get(parent)
-                if previous is not None:
-                    grads_of[parent] = previous + input_grad
-                elif isinstance(parent, Tensor):  # a leaf
-                    grads_of[parent] = input_grad
-                elif needed is None or parent in needed:
-                    grads_of[parent] = input_grad
-                    heappush(pending, (-parent.sequence, parent))
-            if not pending:
-                break
-            # run the latest node whose gradient is complete
-            node = heappop(pending)[1]
-            grad = grads_of.pop(node)
-            if node.freed or version_clock.latest > node.sequence:
-                _check_saved_values_usable(node)
-            if node.hooks is not None:  # tensor hooks, or a retained gradient (retain_grad makes the list too)
-                grad = _run_tensor_hooks(node.hooks, grad, node.retained, create_graph, f"op '{node.name}'", held)
-            if captured_nodes and node in captured_nodes:
-                captured[id(captured_nodes[node])] = grad
-            grads = _graph_backward(node, grad) if create_graph else type(node).backward(node, grad)
-            if type(grads) is not tuple:
-                grads = (grads,)
-            parents, input_meta = node.parents, node.input_meta
-            if len(grads) != len(parents):
-                _refuse_gradient_count(node, grads)
-            if not retain_graph:
-                node.saved = ()  # free the saved values: a second backward through the node is refused
-                node.freed = True
+        if capture is None and not create_graph:  # the common case: the compiled core's loop, where built
+            backward_loop(parents, root_grads, input_meta, grads_of, held, retain_graph, anomaly)
+        else:
+            _backward_loop(parents, root_grads, input_meta, grads_of, held, retain_graph, anomaly,
+                           create_graph, needed, captured_nodes, captured)
     finally:
         state.grad_enabled = previous_mode
         collector_pause.backward_ended()
@@ -170,6 +133,67 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
         return [grads_of.get(t) if t.grad_fn is None else captured.get(id(t)) for t in capture]
     _accumulate_into_leaves(grads_of, create_graph, held)
     return None
+
+
+def _backward_loop(parents, grads, input_meta, grads_of: dict, held: set, retain_graph: bool, anomaly: bool,
+                   create_graph: bool = False, needed=None, captured_nodes=None, captured=None) -> None:
+    """run_backward's loop: deliver `grads` to `parents`, then run the latest node whose gradient is
+    complete until none is left; leaf gradients stay in `grads_of`. autograd/_core.c's `backward_loop`
+    is this function for the common case (no create_graph, no capture)."""
+    node = None
+    pending: list[tuple[int, Function]] = []  # the nodes that have a gradient, in a heap by -sequence
+    while True:
+        # deliver: add each input gradient to its parent's, un-broadcast and cast (inline: per node)
+        for parent, input_grad, (shape, dtype) in zip(parents, grads, input_meta):
+            if parent is None or input_grad is None:
+                continue
+            if input_grad.shape != shape:
+                input_grad = _reduced_to(input_grad, shape, node)
+            if input_grad.dtype is not dtype and input_grad.dtype != dtype:
+                input_grad = input_grad.astype(dtype)
+            if anomaly and node is not None:
+                _check_delivered(input_grad, node)
+            previous = grads_of.get(parent)
+            if previous is not None:
+                grads_of[parent] = previous + input_grad
+            elif isinstance(parent, Tensor):  # a leaf
+                grads_of[parent] = input_grad
+            elif needed is None or parent in needed:
+                grads_of[parent] = input_grad
+                heappush(pending, (-parent.sequence, parent))
+        if not pending:
+            return
+        # run the latest node whose gradient is complete
+        node = heappop(pending)[1]
+        grad = grads_of.pop(node)
+        if node.freed or version_clock.latest > node.sequence:
+            _check_saved_values_usable(node)
+        if node.hooks is not None:  # tensor hooks, or a retained gradient (retain_grad makes the list too)
+            grad = _node_hooks(node, grad, held, create_graph)
+        if captured_nodes and node in captured_nodes:
+            captured[id(captured_nodes[node])] = grad
+        grads = _graph_backward(node, grad) if create_graph else type(node).backward(node, grad)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        parents, input_meta = node.parents, node.input_meta
+        if len(grads) != len(parents):
+            _refuse_gradient_count(node, grads)
+        if not retain_graph:
+            node.saved = ()  # free the saved values: a second backward through the node is refused
+            node.freed = True
+
+
+backward_loop = _backward_loop  # autograd/compiled.py puts the compiled core's in its place
+
+
+def _check_delivered(input_grad, node: Function) -> None:
+    """Under detect_anomaly: refuse a NaN or Inf gradient that `node`'s backward gave."""
+    _check_finite(input_grad.data if isinstance(input_grad, Tensor) else input_grad, f"backward of {node.name}", node)
+
+
+def _node_hooks(node: Function, grad, held: set, create_graph: bool = False):
+    """The gradient of `node`'s output after its tensor hooks, with its retained .grad filled."""
+    return _run_tensor_hooks(node.hooks, grad, node.retained, create_graph, f"op '{node.name}'", held)
 
 
 def _check_saved_values_usable(node: Function) -> None:
@@ -202,21 +226,32 @@ def _accumulate_into_leaves(leaf_grads: dict, create_graph: bool, held: set) -> 
         for leaf, grad in leaf_grads.items():  # every hook first: one that raises has changed no .grad yet
             if leaf._hooks:
                 leaf_grads[leaf] = _run_tensor_hooks(leaf._hooks, grad, None, create_graph, "leaf tensor", held)
+    if not create_graph:
+        accumulate_plain(leaf_grads, held)
+        return
     restore = {}  # the .grad each leaf had, where it had one, for an error midway
     try:
-        if create_graph:
-            # a differentiable copy or sum: the gradient Tensor may also be a retained .grad, what a hook
-            # kept, another leaf's gradient or the caller's own (as PyTorch does under create_graph)
-            for leaf, grad in leaf_grads.items():
-                new = grad if isinstance(grad, Tensor) else Tensor._make(grad, None)
-                previous = leaf._grad
-                if previous is None:
-                    leaf._grad = _clone(new)
-                else:
-                    restore[leaf] = previous
-                    _check_accumulation(previous, new)
-                    leaf._grad = previous + new
-            return
+        # a differentiable copy or sum: the gradient Tensor may also be a retained .grad, what a hook
+        # kept, another leaf's gradient or the caller's own (as PyTorch does under create_graph)
+        for leaf, grad in leaf_grads.items():
+            new = grad if isinstance(grad, Tensor) else Tensor._make(grad, None)
+            previous = leaf._grad
+            if previous is None:
+                leaf._grad = _clone(new)
+            else:
+                restore[leaf] = previous
+                _check_accumulation(previous, new)
+                leaf._grad = previous + new
+    except BaseException:
+        _restore_grads(leaf_grads, leaf, restore)
+        raise
+
+
+def _accumulate_plain(leaf_grads: dict, held: set) -> None:
+    """Add each gradient (an array) to its leaf's `.grad`, all or nothing (autograd/_core.c's `accumulate`
+    is this function)."""
+    restore = {}  # the .grad each leaf had, where it had one, for an error midway
+    try:
         for leaf, grad in leaf_grads.items():
             if (grad.base is not None and not _exclusive_view(grad)) or id(grad) in held:
                 grad = grad.copy()  # .grad owns its buffer: never shared with another gradient
@@ -233,11 +268,19 @@ def _accumulate_into_leaves(leaf_grads: dict, create_graph: bool, held: set) -> 
             accumulated._version_counter = [0, -1]
             leaf._grad = accumulated  # the engine's own gradients match by construction: no setter check
     except BaseException:
-        for done in leaf_grads:  # the leaves before the one that failed get their .grad back
-            if done is leaf:
-                break
-            done._grad = restore.get(done)
+        _restore_grads(leaf_grads, leaf, restore)
         raise
+
+
+accumulate_plain = _accumulate_plain  # autograd/compiled.py puts the compiled core's in its place
+
+
+def _restore_grads(leaf_grads: dict, failed, restore: dict) -> None:
+    """The leaves before the one that failed get their .grad back."""
+    for done in leaf_grads:
+        if done is failed:
+            break
+        done._grad = restore.get(done)
 
 
 def _check_accumulation(previous, grad) -> None:

@@ -7,7 +7,7 @@ import weakref
 
 import numpy as np
 
-from . import engine, function, grad_mode
+from . import compiled, engine, function, grad_mode
 from .dtypes import as_array, as_operand
 
 
@@ -399,6 +399,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 # The hot paths in function.py and engine.py test isinstance(x, Tensor) without a local import.
 function.Tensor = engine.Tensor = Tensor
+compiled.install(Tensor)  # before the operators below bind Function._apply1/_apply2
 
 from . import numpy_protocol  # noqa: E402  (it imports ops)
 from . import ops as _ops  # noqa: E402  (ops import Tensor, so they load after it)

@@ -212,6 +212,9 @@ def _environment_line(results: dict) -> str:
     for env in environments.values():
         for name, version in env.get("packages", {}).items():
             parts.append(f"{name} {version}")
+    engine = environments.get("gradsight", {}).get("gradsight_engine")
+    if engine:
+        parts.append(f"gradsight's engine: {engine}")
     torch_env = environments.get("torch", {})
     if torch_env.get("torch_blas"):
         parts.append(f"torch's BLAS: {torch_env['torch_blas']} (linked into libtorch)")

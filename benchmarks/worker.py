@@ -158,6 +158,9 @@ def environment_report(threads: int) -> dict:
                                  for info in threadpool_info()]
     except ImportError:
         report["threadpools"] = "threadpoolctl missing"
+    engine_name = getattr(sys.modules.get("autograd.compiled"), "engine_name", None)  # gradsight's, not HIPS's
+    if engine_name is not None:
+        report["gradsight_engine"] = engine_name()
     if "torch" in sys.modules:
         torch = sys.modules["torch"]
         report["torch_threads"] = torch.get_num_threads()

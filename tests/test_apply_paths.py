@@ -1,5 +1,6 @@
 """The unrolled `Function._apply1` / `_apply2` (what the op functions and Tensor's operators call) record
-exactly the node that the general `Function.apply` records, for every registered op they can serve."""
+exactly the node that the general `Function.apply` records, for every registered op they can serve: both
+the Python reference and the compiled core's translation of it (autograd/_core.c), where it is built."""
 import inspect
 import itertools
 import re
@@ -11,8 +12,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd as ag
+from autograd import compiled
 from autograd.function import _scalar_constants
 from tests.test_registry import ALL_SPECS
+
+# each test runs the Python reference and, where it is built, the compiled core
+ENGINES = ["python", pytest.param("compiled", marks=pytest.mark.skipif(
+    not compiled.active, reason=f"the compiled core is not in use: {compiled.why_not}"))]
+
+
+def _unrolled(engine: str, arity: int):
+    """The unrolled apply of one engine, called as `apply(op, *inputs)`."""
+    if engine == "compiled":
+        core = compiled._core
+        return core.apply1 if arity == 1 else core.apply2
+    return (compiled._PYTHON_APPLY1 if arity == 1 else compiled._PYTHON_APPLY2).__func__
 
 
 def _routed_ops(arity: int) -> set:
@@ -39,8 +53,8 @@ def _node_summary(result):
     }
 
 
-def _record_both_ways(op, inputs):
-    unrolled = (op._apply1 if len(inputs) == 1 else op._apply2)(*inputs)
+def _record_both_ways(op, inputs, engine):
+    unrolled = _unrolled(engine, len(inputs))(op, *inputs)
     general = op.apply(*inputs)
     return unrolled, general
 
@@ -51,9 +65,10 @@ def test_the_unrolled_paths_serve_the_ops_they_should():
     assert all(ag.REGISTRY[name].differentiable_inputs is None for name in UNARY | BINARY)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("spec", UNROLLED_SPECS, ids=lambda s: s.id)
 @given(data=st.data())
-def test_unrolled_apply_records_the_node_apply_records(spec, data):
+def test_unrolled_apply_records_the_node_apply_records(spec, engine, data):
     arrays = spec.sample(data.draw).arrays  # params (transpose's axes) are dropped: the unrolled paths take none
     if len(arrays) != (1 if spec.name in UNARY else 2):
         return  # e.g. pow with a scalar exponent: the other test covers scalar operands
@@ -61,7 +76,7 @@ def test_unrolled_apply_records_the_node_apply_records(spec, data):
     all_flags = itertools.product((True, False), repeat=len(arrays))
     for dtype, flags in itertools.product((np.float64, np.float32), list(all_flags)):
         inputs = [ag.tensor(a.astype(dtype), requires_grad=flag) for a, flag in zip(arrays, flags)]
-        unrolled, general = _record_both_ways(op, inputs)
+        unrolled, general = _record_both_ways(op, inputs, engine)
         np.testing.assert_array_equal(unrolled.data, general.data)
         assert unrolled.dtype == general.dtype
         assert _node_summary(unrolled) == _node_summary(general), f"{spec.id}, {dtype.__name__}, requires_grad {flags}"
@@ -75,8 +90,10 @@ def test_unrolled_apply_records_the_node_apply_records(spec, data):
 @pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "pow", "maximum", "minimum"])
 @pytest.mark.parametrize("scalar", [0.5, 2, True, 0.0, -3])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
-def test_a_python_scalar_operand_gives_what_apply_gives(name, scalar, dtype):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_python_scalar_operand_gives_what_apply_gives(name, scalar, dtype, engine):
     op = ag.REGISTRY[name]
+    apply2 = _unrolled(engine, 2)
     x = ag.tensor(np.array([[1.5, -2.0], [3.0, 4.0]]).astype(dtype), requires_grad=dtype != np.int64)
     for inputs in ((x, scalar), (scalar, x)):
         with np.errstate(all="ignore"):
@@ -84,9 +101,9 @@ def test_a_python_scalar_operand_gives_what_apply_gives(name, scalar, dtype):
                 general = op.apply(*inputs)
             except ValueError as error:  # integers to negative integer powers: the same error both ways
                 with pytest.raises(ValueError, match=re.escape(str(error))):
-                    op._apply2(*inputs)
+                    apply2(op, *inputs)
                 continue
-            unrolled = op._apply2(*inputs)
+            unrolled = apply2(op, *inputs)
         np.testing.assert_array_equal(unrolled.data, general.data)
         assert unrolled.dtype == general.dtype, f"{name}{inputs}: {unrolled.dtype} vs {general.dtype}"
         summary, expected = _node_summary(unrolled), _node_summary(general)

@@ -1,0 +1,827 @@
+/* gradsight's compiled core: the engine's per-op bookkeeping, in C.
+ *
+ * Four functions, each a line-by-line translation of the Python it replaces, which stays the
+ * reference and runs whenever this file is not built (autograd/compiled.py loads it):
+ *   apply1(cls, x)             Function._apply1      (autograd/function.py)
+ *   apply2(cls, a, b)          Function._apply2      (autograd/function.py)
+ *   backward_loop(...)         run_backward's loop   (autograd/engine.py, _backward_loop)
+ *   accumulate(grads, held)    the plain path of _accumulate_into_leaves (autograd/engine.py)
+ * Anything unusual (an op with differentiable_inputs, a non-Tensor operand that is not a Python
+ * scalar, an error, hooks, anomaly checks) is handed to the Python helpers bound by `bind`, so every
+ * message and every rare path is the Python code's own. The ops' forward and backward stay Python.
+ * No NumPy C API: arrays are used through their Python attributes, so any NumPy version works.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* ---- what `bind` hands over from the Python side ---------------------------------------------- */
+static PyObject *Tensor_type, *ndarray_type, *np_asarray, *grad_state, *collector, *creation_order;
+static PyObject *native_floats, *scalar_cache, *version_clock;
+static PyObject *py_apply1, *py_apply2, *py_scalar_constant, *py_forward_error, *py_check_forward;
+static PyObject *py_counter_of_viewed, *py_unrecorded, *py_reduced_to, *py_check_delivered;
+static PyObject *py_check_usable, *py_node_hooks, *py_refuse_count, *py_check_accumulation;
+static PyObject *empty_tuple, *minus_one, *zero;
+
+/* interned attribute names */
+static PyObject *s_data, *s_forward, *s_backward, *s_anomaly, *s_grad_enabled, *s__grad, *s__hooks;
+static PyObject *s__version_counter, *s_base, *s_requires_grad, *s_grad_fn, *s_dtype, *s_shape, *s_kind;
+static PyObject *s_f, *s_sequence, *s_next_check, *s_recorded, *s_parents, *s_needs_input_grad;
+static PyObject *s_input_meta, *s_saved, *s_origins, *s_differentiable_inputs, *s_latest, *s_freed;
+static PyObject *s_hooks, *s_retained, *s_astype, *s_copy, *s_flags, *s_writeable;
+
+#define IS_TENSOR(o) PyObject_TypeCheck((o), (PyTypeObject *)Tensor_type)
+#define SET(o, name, value) if (PyObject_SetAttr((o), (name), (value)) < 0) goto error
+
+static PyObject *new_instance(PyObject *type)  /* object.__new__(type) */
+{
+    return PyBaseObject_Type.tp_new((PyTypeObject *)type, empty_tuple, NULL);
+}
+
+static PyObject *new_counter(void)  /* [0, -1]: [version, stamp of the last in-place change] */
+{
+    PyObject *counter = PyList_New(2);
+    if (counter == NULL) return NULL;
+    Py_INCREF(zero);
+    Py_INCREF(minus_one);
+    PyList_SET_ITEM(counter, 0, zero);
+    PyList_SET_ITEM(counter, 1, minus_one);
+    return counter;
+}
+
+static int truth_of(PyObject *obj, PyObject *name)  /* bool(obj.name), -1 on error */
+{
+    PyObject *value = PyObject_GetAttr(obj, name);
+    if (value == NULL) return -1;
+    int truth = PyObject_IsTrue(value);
+    Py_DECREF(value);
+    return truth;
+}
+
+static int is_python_scalar(PyObject *x)  /* type(x) in (float, int, bool) */
+{
+    PyTypeObject *type = Py_TYPE(x);
+    return type == &PyFloat_Type || type == &PyLong_Type || type == &PyBool_Type;
+}
+
+/* out.dtype in _NATIVE_FLOAT_DTYPES or out.dtype.kind == "f" */
+static int is_floating(PyObject *out)
+{
+    PyObject *dtype = PyObject_GetAttr(out, s_dtype);
+    if (dtype == NULL) return -1;
+    int floating = PySet_Contains(native_floats, dtype);
+    if (floating == 0) {
+        PyObject *kind = PyObject_GetAttr(dtype, s_kind);
+        floating = kind == NULL ? -1 : PyObject_RichCompareBool(kind, s_f, Py_EQ);
+        Py_XDECREF(kind);
+    }
+    Py_DECREF(dtype);
+    return floating;
+}
+
+/* The op's forward on the arrays; an error it raises is re-raised as function.py's _forward_error. */
+static PyObject *run_forward(PyObject *cls, PyObject *ctx, PyObject **arrays, Py_ssize_t count)
+{
+    PyObject *forward = PyObject_GetAttr(cls, s_forward);
+    if (forward == NULL) return NULL;
+    PyObject *args[3] = {ctx, count > 0 ? arrays[0] : NULL, count > 1 ? arrays[1] : NULL};
+    PyObject *raw = PyObject_Vectorcall(forward, args, 1 + count, NULL);
+    Py_DECREF(forward);
+    if (raw != NULL || !(PyErr_ExceptionMatches(PyExc_ValueError) || PyErr_ExceptionMatches(PyExc_IndexError)
+                         || PyErr_ExceptionMatches(PyExc_TypeError)))
+        return raw;
+    PyObject *type, *error, *traceback;
+    PyErr_Fetch(&type, &error, &traceback);
+    PyErr_NormalizeException(&type, &error, &traceback);
+    if (traceback != NULL) PyException_SetTraceback(error, traceback);
+    Py_XDECREF(type);
+    Py_XDECREF(traceback);
+    PyObject *listed = PyList_New(count);
+    if (listed == NULL) { Py_DECREF(error); return NULL; }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_INCREF(arrays[i]);
+        PyList_SET_ITEM(listed, i, arrays[i]);
+    }
+    PyObject *wrapped = PyObject_CallFunctionObjArgs(py_forward_error, cls, error, listed, NULL);
+    Py_DECREF(listed);
+    if (wrapped == NULL) { Py_DECREF(error); return NULL; }
+    PyException_SetCause(wrapped, error);  /* `raise ... from error`; steals error */
+    PyErr_SetObject((PyObject *)Py_TYPE(wrapped), wrapped);
+    Py_DECREF(wrapped);
+    return NULL;
+}
+
+/* The steps _apply1 and _apply2 share after forward: the output array, the anomaly check, the result
+ * Tensor (with a new version counter; the caller shares a viewed input's), and whether to record it.
+ * Returns the result (new reference; _unrecorded's when not recording) with *out_p and *record set. */
+static PyObject *make_result(PyObject *cls, PyObject *ctx, PyObject *raw, PyObject **out_p, int needs, int *record)
+{
+    PyObject *out, *result = NULL, *counter = NULL;
+    if (Py_TYPE(raw) == (PyTypeObject *)ndarray_type) {  /* NumPy returns scalars for 0-d results */
+        out = raw;
+        Py_INCREF(out);
+    } else if ((out = PyObject_CallOneArg(np_asarray, raw)) == NULL) {
+        return NULL;
+    }
+    *out_p = out;
+    int anomaly = truth_of(grad_state, s_anomaly);
+    if (anomaly < 0) return NULL;
+    if (anomaly) {
+        PyObject *checked = PyObject_CallFunctionObjArgs(py_check_forward, ctx, out, NULL);
+        if (checked == NULL) return NULL;
+        Py_DECREF(checked);
+    }
+    if ((result = new_instance(Tensor_type)) == NULL) return NULL;
+    SET(result, s_data, out);
+    SET(result, s__grad, Py_None);
+    SET(result, s__hooks, Py_None);
+    if ((counter = new_counter()) == NULL) goto error;
+    SET(result, s__version_counter, counter);
+    Py_CLEAR(counter);
+    int enabled = truth_of(grad_state, s_grad_enabled);
+    if (enabled < 0) goto error;
+    int floating = needs && enabled ? is_floating(out) : 0;
+    if (floating < 0) goto error;
+    *record = floating;
+    if (!floating) {
+        PyObject *unrecorded = PyObject_CallFunctionObjArgs(py_unrecorded, cls, result,
+                                                           needs && enabled ? Py_True : Py_False, NULL);
+        Py_DECREF(result);
+        return unrecorded;
+    }
+    return result;
+error:
+    Py_XDECREF(counter);
+    Py_XDECREF(result);
+    return NULL;
+}
+
+/* A result that views an input's data shares that input's version counter (function.py's rule for each
+ * arity: `_counter_of_viewed`). `viewed` is the counter to share, or NULL for none. */
+static int share_counter(PyObject *result, PyObject *viewed)
+{
+    if (viewed == NULL) return 0;
+    return PyObject_SetAttr(result, s__version_counter, viewed);
+}
+
+/* out.base, or NULL with no error when it is None */
+static PyObject *base_of(PyObject *out, int *failed)
+{
+    PyObject *base = PyObject_GetAttr(out, s_base);
+    *failed = base == NULL;
+    if (base == Py_None) { Py_DECREF(base); return NULL; }
+    return base;
+}
+
+/* ctx.sequence = next(_creation_order), and the collector's check (collector_pause.recorded) */
+static int number_node(PyObject *ctx)
+{
+    PyObject *sequence = PyIter_Next(creation_order);
+    if (sequence == NULL) return -1;
+    int failed = PyObject_SetAttr(ctx, s_sequence, sequence);
+    PyObject *next_check = failed ? NULL : PyObject_GetAttr(collector, s_next_check);
+    int due = next_check == NULL ? -1 : PyObject_RichCompareBool(sequence, next_check, Py_GE);
+    Py_XDECREF(next_check);
+    Py_DECREF(sequence);
+    if (due <= 0) return due;
+    PyObject *done = PyObject_CallMethodOneArg(collector, s_recorded, ctx);
+    if (done == NULL) return -1;
+    Py_DECREF(done);
+    return 0;
+}
+
+static PyObject *parent_of(PyObject *x, int needs)  /* (x.grad_fn or x) if needs else None */
+{
+    if (!needs) Py_RETURN_NONE;
+    PyObject *node = PyObject_GetAttr(x, s_grad_fn);
+    if (node == NULL || node != Py_None) return node;
+    Py_DECREF(node);
+    Py_INCREF(x);
+    return x;
+}
+
+static PyObject *meta_of(PyObject *array)  /* (array.shape, array.dtype) */
+{
+    PyObject *shape = PyObject_GetAttr(array, s_shape);
+    PyObject *dtype = shape == NULL ? NULL : PyObject_GetAttr(array, s_dtype);
+    PyObject *meta = dtype == NULL ? NULL : PyTuple_Pack(2, shape, dtype);
+    Py_XDECREF(shape);
+    Py_XDECREF(dtype);
+    return meta;
+}
+
+/* if ctx.saved: the output in place of forward's raw result, and ctx.origins (ids and counters) */
+static int note_saved(PyObject *ctx, PyObject *raw, PyObject *out, PyObject **inputs, PyObject **arrays,
+                      Py_ssize_t count, PyObject *result)
+{
+    PyObject *saved = PyObject_GetAttr(ctx, s_saved), *origins = NULL;
+    if (saved == NULL) return -1;
+    int any = PyObject_IsTrue(saved);
+    if (any <= 0) { Py_DECREF(saved); return any; }
+    if (out != raw) {
+        PyObject *items = PySequence_Tuple(saved), *replaced = items == NULL ? NULL : PyTuple_New(PyTuple_GET_SIZE(items));
+        if (replaced == NULL) { Py_XDECREF(items); goto error; }
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(items); i++) {
+            PyObject *item = PyTuple_GET_ITEM(items, i);
+            item = item == raw ? out : item;
+            Py_INCREF(item);
+            PyTuple_SET_ITEM(replaced, i, item);
+        }
+        Py_DECREF(items);
+        int failed = PyObject_SetAttr(ctx, s_saved, replaced);
+        Py_DECREF(replaced);
+        if (failed) goto error;
+    }
+    if ((origins = PyList_New(2 * count + 2)) == NULL) goto error;
+    for (Py_ssize_t i = 0; i <= count; i++) {
+        PyObject *array = i < count ? arrays[i] : out, *owner = i < count ? inputs[i] : result;
+        PyObject *id = PyLong_FromVoidPtr(array);
+        PyObject *counter = id == NULL ? NULL : PyObject_GetAttr(owner, s__version_counter);
+        if (counter == NULL) { Py_XDECREF(id); goto error; }
+        PyList_SET_ITEM(origins, 2 * i, id);
+        PyList_SET_ITEM(origins, 2 * i + 1, counter);
+    }
+    if (PyObject_SetAttr(ctx, s_origins, origins) < 0) goto error;
+    Py_DECREF(origins);
+    Py_DECREF(saved);
+    return 0;
+error:
+    Py_XDECREF(origins);
+    Py_DECREF(saved);
+    return -1;
+}
+
+static PyObject *differentiable_inputs_set(PyObject *cls)  /* 1 if cls.differentiable_inputs is not None */
+{
+    PyObject *allowed = PyObject_GetAttr(cls, s_differentiable_inputs);
+    if (allowed == NULL) return NULL;
+    PyObject *answer = allowed == Py_None ? Py_False : Py_True;
+    Py_DECREF(allowed);
+    Py_INCREF(answer);
+    return answer;
+}
+
+/* ---- apply1(cls, x): Function._apply1 ------------------------------------------------------------ */
+static PyObject *apply1(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) { PyErr_SetString(PyExc_TypeError, "apply1(cls, x)"); return NULL; }
+    PyObject *cls = args[0], *x = args[1];
+    PyObject *special = differentiable_inputs_set(cls);
+    if (special == NULL) return NULL;
+    Py_DECREF(special);
+    if (!IS_TENSOR(x) || special == Py_True) return PyObject_Vectorcall(py_apply1, args, 2, NULL);
+    PyObject *data = NULL, *ctx = NULL, *raw = NULL, *out = NULL, *result = NULL, *counter = NULL, *node_attr = NULL;
+    if ((data = PyObject_GetAttr(x, s_data)) == NULL) goto error;
+    if ((ctx = new_instance(cls)) == NULL) goto error;
+    if ((raw = run_forward(cls, ctx, &data, 1)) == NULL) goto error;
+    int needs = truth_of(x, s_requires_grad);
+    if (needs < 0) goto error;
+    int record = 0, failed;
+    if ((result = make_result(cls, ctx, raw, &out, needs, &record)) == NULL) goto error;
+    PyObject *base = base_of(out, &failed);  /* a view of the input's data (.T, a reshape) shares its counter */
+    if (failed) goto error;
+    if (base != NULL) {
+        PyObject *data_base = PyObject_GetAttr(data, s_base);
+        if (data_base != NULL && (base == data || base == data_base))
+            counter = PyObject_GetAttr(x, s__version_counter);
+        failed = data_base == NULL || (counter == NULL && PyErr_Occurred()) || share_counter(result, counter) < 0;
+        Py_XDECREF(data_base);
+        Py_DECREF(base);
+        if (failed) goto error;
+    }
+    if (result == NULL || !record) goto done;
+    if (number_node(ctx) < 0) goto error;
+    if ((node_attr = parent_of(x, 1)) == NULL) goto error;
+    PyObject *parents = PyTuple_Pack(1, node_attr);
+    Py_CLEAR(node_attr);
+    if (parents == NULL) goto error;
+    failed = PyObject_SetAttr(ctx, s_parents, parents);
+    Py_DECREF(parents);
+    if (failed) goto error;
+    PyObject *needs_input = PyTuple_Pack(1, Py_True);
+    failed = needs_input == NULL || PyObject_SetAttr(ctx, s_needs_input_grad, needs_input) < 0;
+    Py_XDECREF(needs_input);
+    if (failed) goto error;
+    PyObject *meta = meta_of(data), *metas = meta == NULL ? NULL : PyTuple_Pack(1, meta);
+    Py_XDECREF(meta);
+    failed = metas == NULL || PyObject_SetAttr(ctx, s_input_meta, metas) < 0;
+    Py_XDECREF(metas);
+    if (failed) goto error;
+    if (note_saved(ctx, raw, out, &x, &data, 1, result) < 0) goto error;
+    SET(result, s_requires_grad, Py_True);
+    SET(result, s_grad_fn, ctx);
+done:
+    Py_XDECREF(data); Py_XDECREF(ctx); Py_XDECREF(raw); Py_XDECREF(out); Py_XDECREF(counter);
+    return result;
+error:
+    Py_XDECREF(node_attr);
+    Py_CLEAR(result);
+    goto done;
+}
+
+/* a Python scalar beside a Tensor: function.py's cached constant (one dict lookup when cached) */
+static PyObject *scalar_operand(PyObject *scalar, PyObject *tensor)
+{
+    PyObject *data = PyObject_GetAttr(tensor, s_data);
+    PyObject *dtype = data == NULL ? NULL : PyObject_GetAttr(data, s_dtype);
+    Py_XDECREF(data);
+    if (dtype == NULL) return NULL;
+    int nonzero = PyObject_IsTrue(scalar);  /* zeros are never cached (-0.0 == 0.0 as keys) */
+    if (nonzero < 0) { Py_DECREF(dtype); return NULL; }
+    if (nonzero) {
+        PyObject *key = PyTuple_Pack(2, scalar, dtype);
+        PyObject *cached = key == NULL ? NULL : PyDict_GetItemWithError(scalar_cache, key);
+        Py_XDECREF(key);
+        if (cached != NULL) {
+            Py_DECREF(dtype);
+            Py_INCREF(cached);
+            return cached;
+        }
+        if (PyErr_Occurred()) { Py_DECREF(dtype); return NULL; }
+    }
+    PyObject *constant = PyObject_CallFunctionObjArgs(py_scalar_constant, scalar, dtype, NULL);
+    Py_DECREF(dtype);
+    return constant;
+}
+
+/* ---- apply2(cls, a, b): Function._apply2 --------------------------------------------------------- */
+static PyObject *apply2(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) { PyErr_SetString(PyExc_TypeError, "apply2(cls, a, b)"); return NULL; }
+    PyObject *cls = args[0], *a = args[1], *b = args[2];
+    PyObject *special = differentiable_inputs_set(cls);
+    if (special == NULL) return NULL;
+    Py_DECREF(special);
+    int a_is_tensor = IS_TENSOR(a), b_is_tensor = IS_TENSOR(b);
+    PyObject *own_a = NULL, *own_b = NULL;
+    if (special == Py_True || !a_is_tensor || !b_is_tensor) {
+        if (special == Py_True) return PyObject_Vectorcall(py_apply2, args, 3, NULL);
+        if (a_is_tensor && is_python_scalar(b)) {  /* `y * 0.5`, `x / n` */
+            if ((own_b = scalar_operand(b, a)) == NULL) return NULL;
+            b = own_b;
+        } else if (b_is_tensor && is_python_scalar(a)) {  /* `0.5 * y`, `1 - y` */
+            if ((own_a = scalar_operand(a, b)) == NULL) return NULL;
+            a = own_a;
+        } else {
+            return PyObject_Vectorcall(py_apply2, args, 3, NULL);
+        }
+    }
+    PyObject *arrays[2] = {NULL, NULL}, *inputs[2] = {a, b};
+    PyObject *ctx = NULL, *raw = NULL, *out = NULL, *result = NULL, *counter = NULL;
+    PyObject *parent_a = NULL, *parent_b = NULL;
+    if ((arrays[0] = PyObject_GetAttr(a, s_data)) == NULL) goto error;
+    if ((arrays[1] = PyObject_GetAttr(b, s_data)) == NULL) goto error;
+    if ((ctx = new_instance(cls)) == NULL) goto error;
+    if ((raw = run_forward(cls, ctx, arrays, 2)) == NULL) goto error;
+    int a_needs = truth_of(a, s_requires_grad), b_needs = a_needs < 0 ? -1 : truth_of(b, s_requires_grad);
+    if (b_needs < 0) goto error;
+    int record = 0, failed;
+    if ((result = make_result(cls, ctx, raw, &out, a_needs || b_needs, &record)) == NULL) goto error;
+    PyObject *base = base_of(out, &failed);  /* a view of an input's data shares its version counter */
+    if (failed) goto error;
+    if (base != NULL) {
+        PyObject *ins = PyTuple_Pack(2, a, b), *arrs = PyTuple_Pack(2, arrays[0], arrays[1]);
+        if (ins != NULL && arrs != NULL)
+            counter = PyObject_CallFunctionObjArgs(py_counter_of_viewed, base, ins, arrs, NULL);
+        Py_XDECREF(ins);
+        Py_XDECREF(arrs);
+        Py_DECREF(base);
+        if (counter == NULL || share_counter(result, counter) < 0) goto error;
+    }
+    if (result == NULL || !record) goto done;
+    if (number_node(ctx) < 0) goto error;
+    if ((parent_a = parent_of(a, a_needs)) == NULL || (parent_b = parent_of(b, b_needs)) == NULL) goto error;
+    PyObject *parents = PyTuple_Pack(2, parent_a, parent_b);
+    failed = parents == NULL || PyObject_SetAttr(ctx, s_parents, parents) < 0;
+    Py_XDECREF(parents);
+    if (failed) goto error;
+    PyObject *needs = PyTuple_Pack(2, a_needs ? Py_True : Py_False, b_needs ? Py_True : Py_False);
+    failed = needs == NULL || PyObject_SetAttr(ctx, s_needs_input_grad, needs) < 0;
+    Py_XDECREF(needs);
+    if (failed) goto error;
+    PyObject *meta_a = meta_of(arrays[0]), *meta_b = meta_a == NULL ? NULL : meta_of(arrays[1]);
+    PyObject *metas = meta_b == NULL ? NULL : PyTuple_Pack(2, meta_a, meta_b);
+    Py_XDECREF(meta_a);
+    Py_XDECREF(meta_b);
+    failed = metas == NULL || PyObject_SetAttr(ctx, s_input_meta, metas) < 0;
+    Py_XDECREF(metas);
+    if (failed) goto error;
+    if (note_saved(ctx, raw, out, inputs, arrays, 2, result) < 0) goto error;
+    SET(result, s_requires_grad, Py_True);
+    SET(result, s_grad_fn, ctx);
+done:
+    Py_XDECREF(arrays[0]); Py_XDECREF(arrays[1]); Py_XDECREF(ctx); Py_XDECREF(raw); Py_XDECREF(out);
+    Py_XDECREF(counter); Py_XDECREF(parent_a); Py_XDECREF(parent_b); Py_XDECREF(own_a); Py_XDECREF(own_b);
+    return result;
+error:
+    Py_CLEAR(result);
+    goto done;
+}
+
+/* ---- backward_loop: run_backward's loop, a max-heap of nodes by creation sequence ----------------- */
+typedef struct { long long sequence; PyObject *node; } Entry;
+typedef struct { Entry *items; Py_ssize_t count, capacity; } Heap;
+
+static int heap_push(Heap *heap, long long sequence, PyObject *node)
+{
+    if (heap->count == heap->capacity) {
+        Py_ssize_t capacity = heap->capacity ? 2 * heap->capacity : 64;
+        Entry *items = PyMem_Realloc(heap->items, capacity * sizeof(Entry));
+        if (items == NULL) { PyErr_NoMemory(); return -1; }
+        heap->items = items;
+        heap->capacity = capacity;
+    }
+    Py_ssize_t i = heap->count++;
+    while (i > 0) {
+        Py_ssize_t up = (i - 1) / 2;
+        if (heap->items[up].sequence >= sequence) break;
+        heap->items[i] = heap->items[up];
+        i = up;
+    }
+    Py_INCREF(node);
+    heap->items[i].sequence = sequence;
+    heap->items[i].node = node;
+    return 0;
+}
+
+static PyObject *heap_pop(Heap *heap)  /* the latest node (a new reference) */
+{
+    PyObject *top = heap->items[0].node;
+    Entry last = heap->items[--heap->count];
+    Py_ssize_t i = 0, count = heap->count;
+    for (;;) {
+        Py_ssize_t child = 2 * i + 1;
+        if (child >= count) break;
+        if (child + 1 < count && heap->items[child + 1].sequence > heap->items[child].sequence) child++;
+        if (heap->items[child].sequence <= last.sequence) break;
+        heap->items[i] = heap->items[child];
+        i = child;
+    }
+    if (count) heap->items[i] = last;
+    return top;
+}
+
+/* Add one input gradient to its parent's (un-broadcast and cast first); a node's first one queues it. */
+static int deliver_one(PyObject *parent, PyObject *grad, PyObject *meta, PyObject *node, PyObject *grads_of,
+                       Heap *heap, int anomaly)
+{
+    if (!PyTuple_Check(meta) || PyTuple_GET_SIZE(meta) != 2) {
+        PyErr_SetString(PyExc_TypeError, "backward: a node's input_meta must hold (shape, dtype) pairs");
+        return -1;
+    }
+    PyObject *shape = PyTuple_GET_ITEM(meta, 0), *dtype = PyTuple_GET_ITEM(meta, 1);
+    Py_INCREF(grad);
+    PyObject *grad_shape = PyObject_GetAttr(grad, s_shape);
+    int differs = grad_shape == NULL ? -1 : PyObject_RichCompareBool(grad_shape, shape, Py_NE);
+    Py_XDECREF(grad_shape);
+    if (differs < 0) goto error;
+    if (differs) {
+        PyObject *reduced = PyObject_CallFunctionObjArgs(py_reduced_to, grad, shape, node, NULL);
+        Py_SETREF(grad, reduced);
+        if (grad == NULL) return -1;
+    }
+    PyObject *grad_dtype = PyObject_GetAttr(grad, s_dtype);
+    if (grad_dtype == NULL) goto error;
+    differs = grad_dtype == dtype ? 0 : PyObject_RichCompareBool(grad_dtype, dtype, Py_NE);
+    Py_DECREF(grad_dtype);
+    if (differs < 0) goto error;
+    if (differs) {
+        PyObject *cast = PyObject_CallMethodOneArg(grad, s_astype, dtype);
+        Py_SETREF(grad, cast);
+        if (grad == NULL) return -1;
+    }
+    if (anomaly && node != Py_None) {
+        PyObject *checked = PyObject_CallFunctionObjArgs(py_check_delivered, grad, node, NULL);
+        if (checked == NULL) goto error;
+        Py_DECREF(checked);
+    }
+    PyObject *previous = PyDict_GetItemWithError(grads_of, parent);
+    if (previous != NULL) {
+        Py_INCREF(previous);
+        PyObject *sum = PyNumber_Add(previous, grad);
+        Py_DECREF(previous);
+        int failed = sum == NULL || PyDict_SetItem(grads_of, parent, sum) < 0;
+        Py_XDECREF(sum);
+        Py_DECREF(grad);
+        return failed ? -1 : 0;
+    }
+    if (PyErr_Occurred()) goto error;
+    int failed = PyDict_SetItem(grads_of, parent, grad);
+    Py_DECREF(grad);
+    if (failed || IS_TENSOR(parent)) return failed ? -1 : 0;  /* a leaf's gradient waits in grads_of */
+    PyObject *sequence = PyObject_GetAttr(parent, s_sequence);
+    if (sequence == NULL) return -1;
+    long long number = PyLong_AsLongLong(sequence);
+    Py_DECREF(sequence);
+    if (number == -1 && PyErr_Occurred()) return -1;
+    return heap_push(heap, number, parent);
+error:
+    Py_DECREF(grad);
+    return -1;
+}
+
+/* Run one node: checks, hooks, its backward; its parents, input meta and input gradients come back. */
+static int run_node(PyObject *node, PyObject *grads_of, PyObject *held, int retain_graph,
+                    PyObject **parents, PyObject **grads, PyObject **metas)
+{
+    PyObject *grad = PyDict_GetItemWithError(grads_of, node);
+    if (grad == NULL) {
+        if (!PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, node);
+        return -1;
+    }
+    Py_INCREF(grad);
+    if (PyDict_DelItem(grads_of, node) < 0) goto error;
+    int freed = truth_of(node, s_freed);
+    if (freed < 0) goto error;
+    int stale = freed;
+    if (!stale) {
+        PyObject *latest = PyObject_GetAttr(version_clock, s_latest);
+        PyObject *sequence = latest == NULL ? NULL : PyObject_GetAttr(node, s_sequence);
+        stale = sequence == NULL ? -1 : PyObject_RichCompareBool(latest, sequence, Py_GT);
+        Py_XDECREF(latest);
+        Py_XDECREF(sequence);
+        if (stale < 0) goto error;
+    }
+    if (stale) {
+        PyObject *checked = PyObject_CallOneArg(py_check_usable, node);
+        if (checked == NULL) goto error;
+        Py_DECREF(checked);
+    }
+    PyObject *hooks = PyObject_GetAttr(node, s_hooks);
+    if (hooks == NULL) goto error;
+    if (hooks != Py_None) {  /* tensor hooks, or a retained gradient */
+        PyObject *hooked = PyObject_CallFunctionObjArgs(py_node_hooks, node, grad, held, NULL);
+        Py_SETREF(grad, hooked);
+    }
+    Py_DECREF(hooks);
+    if (grad == NULL) return -1;
+    PyObject *backward = PyObject_GetAttr((PyObject *)Py_TYPE(node), s_backward);
+    if (backward == NULL) goto error;
+    PyObject *call_args[2] = {node, grad};
+    PyObject *result = PyObject_Vectorcall(backward, call_args, 2, NULL);
+    Py_DECREF(backward);
+    Py_CLEAR(grad);
+    if (result == NULL) return -1;
+    if (!PyTuple_CheckExact(result)) {
+        PyObject *packed = PyTuple_Pack(1, result);
+        Py_SETREF(result, packed);
+        if (result == NULL) return -1;
+    }
+    *grads = result;
+    if ((*parents = PyObject_GetAttr(node, s_parents)) == NULL) return -1;
+    if ((*metas = PyObject_GetAttr(node, s_input_meta)) == NULL) return -1;
+    Py_ssize_t expected = PyObject_Length(*parents);
+    if (expected < 0) return -1;
+    if (PyTuple_GET_SIZE(result) != expected) {
+        PyObject *refused = PyObject_CallFunctionObjArgs(py_refuse_count, node, result, NULL);
+        Py_XDECREF(refused);
+        return -1;
+    }
+    if (!retain_graph) {  /* free the saved values: a second backward through the node is refused */
+        if (PyObject_SetAttr(node, s_saved, empty_tuple) < 0) return -1;
+        if (PyObject_SetAttr(node, s_freed, Py_True) < 0) return -1;
+    }
+    return 0;
+error:
+    Py_XDECREF(grad);
+    return -1;
+}
+
+/* backward_loop(parents, grads, input_meta, grads_of, held, retain_graph, anomaly): deliver the roots'
+ * gradients, then run the latest node whose gradient is complete until none is left. Leaf gradients
+ * stay in grads_of for the caller. */
+static PyObject *backward_loop(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "backward_loop takes 7 arguments");
+        return NULL;
+    }
+    PyObject *grads_of = args[3], *held = args[4];
+    if (!PyDict_Check(grads_of)) { PyErr_SetString(PyExc_TypeError, "backward_loop: grads_of must be a dict"); return NULL; }
+    int retain_graph = PyObject_IsTrue(args[5]), anomaly = PyObject_IsTrue(args[6]);
+    if (retain_graph < 0 || anomaly < 0) return NULL;
+    Heap heap = {NULL, 0, 0};
+    PyObject *node = Py_None, *parents = args[0], *grads = args[1], *metas = args[2], *answer = NULL;
+    Py_INCREF(node); Py_INCREF(parents); Py_INCREF(grads); Py_INCREF(metas);
+    for (;;) {
+        PyObject *parent_items = PySequence_Fast(parents, "backward: parents");
+        PyObject *grad_items = parent_items == NULL ? NULL : PySequence_Fast(grads, "backward: gradients");
+        PyObject *meta_items = grad_items == NULL ? NULL : PySequence_Fast(metas, "backward: input_meta");
+        int failed = meta_items == NULL;
+        if (!failed) {
+            Py_ssize_t count = PySequence_Fast_GET_SIZE(parent_items);  /* zip: the shortest decides */
+            if (PySequence_Fast_GET_SIZE(grad_items) < count) count = PySequence_Fast_GET_SIZE(grad_items);
+            if (PySequence_Fast_GET_SIZE(meta_items) < count) count = PySequence_Fast_GET_SIZE(meta_items);
+            for (Py_ssize_t i = 0; i < count && !failed; i++) {
+                PyObject *parent = PySequence_Fast_GET_ITEM(parent_items, i);
+                PyObject *grad = PySequence_Fast_GET_ITEM(grad_items, i);
+                if (parent == Py_None || grad == Py_None) continue;
+                failed = deliver_one(parent, grad, PySequence_Fast_GET_ITEM(meta_items, i), node, grads_of,
+                                     &heap, anomaly) < 0;
+            }
+        }
+        Py_XDECREF(parent_items); Py_XDECREF(grad_items); Py_XDECREF(meta_items);
+        Py_CLEAR(parents); Py_CLEAR(grads); Py_CLEAR(metas);
+        if (failed) goto done;
+        if (heap.count == 0) break;
+        Py_SETREF(node, heap_pop(&heap));
+        if (run_node(node, grads_of, held, retain_graph, &parents, &grads, &metas) < 0) goto done;
+    }
+    answer = Py_None;
+    Py_INCREF(answer);
+done:
+    for (Py_ssize_t i = 0; i < heap.count; i++) Py_DECREF(heap.items[i].node);
+    PyMem_Free(heap.items);
+    Py_XDECREF(node); Py_XDECREF(parents); Py_XDECREF(grads); Py_XDECREF(metas);
+    return answer;
+}
+
+/* ---- accumulate(leaf_grads, held): _accumulate_into_leaves without create_graph -------------------- */
+
+/* a writable view whose base nothing else references: storing it shares memory with nothing */
+static int exclusive_view(PyObject *grad, PyObject *base)
+{
+    PyObject *flags = PyObject_GetAttr(grad, s_flags);
+    int writeable = flags == NULL ? -1 : truth_of(flags, s_writeable);
+    Py_XDECREF(flags);
+    if (writeable <= 0) return writeable;
+    return Py_REFCNT(base) <= 2;  /* the view's .base and our own reference, as getrefcount counts in Python */
+}
+
+static int accumulate_one(PyObject *leaf, PyObject *grad, PyObject *held, PyObject *restore)
+{
+    PyObject *base = PyObject_GetAttr(grad, s_base), *key = NULL, *previous = NULL, *counter = NULL;
+    PyObject *accumulated = NULL;
+    if (base == NULL) return -1;
+    Py_INCREF(grad);
+    int copy = 0;
+    if (base != Py_None) {
+        int exclusive = exclusive_view(grad, base);
+        if (exclusive < 0) goto error;
+        copy = !exclusive;
+    }
+    Py_CLEAR(base);
+    if (!copy) {
+        if ((key = PyLong_FromVoidPtr(grad)) == NULL) goto error;
+        copy = PySet_Contains(held, key);
+        Py_CLEAR(key);
+        if (copy < 0) goto error;
+    }
+    if (copy) {  /* .grad owns its buffer: never shared with another gradient */
+        PyObject *copied = PyObject_CallMethodNoArgs(grad, s_copy);
+        Py_SETREF(grad, copied);
+        if (grad == NULL) return -1;
+    }
+    if ((key = PyLong_FromVoidPtr(grad)) == NULL || PySet_Add(held, key) < 0) goto error;  /* a .grad holds its own */
+    Py_CLEAR(key);
+    if ((previous = PyObject_GetAttr(leaf, s__grad)) == NULL) goto error;
+    if (previous != Py_None) {  /* a second backward adds to .grad */
+        if (PyDict_SetItem(restore, leaf, previous) < 0) goto error;
+        PyObject *old_shape = PyObject_GetAttr(previous, s_shape);
+        PyObject *new_shape = old_shape == NULL ? NULL : PyObject_GetAttr(grad, s_shape);
+        int differs = new_shape == NULL ? -1 : PyObject_RichCompareBool(old_shape, new_shape, Py_NE);
+        Py_XDECREF(old_shape);
+        Py_XDECREF(new_shape);
+        if (differs < 0) goto error;
+        if (differs) {
+            PyObject *refused = PyObject_CallFunctionObjArgs(py_check_accumulation, previous, grad, NULL);
+            Py_XDECREF(refused);
+            if (refused == NULL) goto error;
+        }
+        PyObject *old = PyObject_GetAttr(previous, s_data);
+        PyObject *sum = old == NULL ? NULL : PyNumber_Add(old, grad);
+        Py_XDECREF(old);
+        Py_SETREF(grad, sum);
+        if (grad == NULL) goto error;
+    }
+    if ((accumulated = new_instance(Tensor_type)) == NULL) goto error;
+    SET(accumulated, s_data, grad);
+    SET(accumulated, s_requires_grad, Py_False);
+    SET(accumulated, s__grad, Py_None);
+    SET(accumulated, s_grad_fn, Py_None);
+    SET(accumulated, s__hooks, Py_None);
+    if ((counter = new_counter()) == NULL) goto error;
+    SET(accumulated, s__version_counter, counter);
+    SET(leaf, s__grad, accumulated);  /* the engine's own gradients match by construction: no setter check */
+    Py_DECREF(counter);
+    Py_DECREF(accumulated);
+    Py_DECREF(previous);
+    Py_DECREF(grad);
+    return 0;
+error:
+    Py_XDECREF(base); Py_XDECREF(key); Py_XDECREF(previous); Py_XDECREF(counter); Py_XDECREF(accumulated);
+    Py_XDECREF(grad);
+    return -1;
+}
+
+static PyObject *accumulate(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyDict_Check(args[0]) || !PyAnySet_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "accumulate(leaf_grads: dict, held: set)");
+        return NULL;
+    }
+    PyObject *leaf_grads = args[0], *held = args[1], *restore = PyDict_New(), *leaf, *grad;
+    if (restore == NULL) return NULL;
+    Py_ssize_t position = 0;
+    while (PyDict_Next(leaf_grads, &position, &leaf, &grad)) {
+        Py_INCREF(leaf);
+        Py_INCREF(grad);
+        int failed = accumulate_one(leaf, grad, held, restore);
+        Py_DECREF(grad);
+        if (failed) {  /* all or nothing: the leaves before this one get their .grad back */
+            PyObject *type, *value, *traceback, *done, *ignored;
+            PyErr_Fetch(&type, &value, &traceback);
+            Py_ssize_t again = 0;
+            while (PyDict_Next(leaf_grads, &again, &done, &ignored) && done != leaf) {
+                PyObject *kept = PyDict_GetItem(restore, done);
+                if (PyObject_SetAttr(done, s__grad, kept != NULL ? kept : Py_None) < 0) PyErr_Clear();
+            }
+            PyErr_Restore(type, value, traceback);
+            Py_DECREF(leaf);
+            Py_DECREF(restore);
+            return NULL;
+        }
+        Py_DECREF(leaf);
+    }
+    Py_DECREF(restore);
+    Py_RETURN_NONE;
+}
+
+/* ---- bind(namespace): the Python objects and helpers the functions above use --------------------- */
+static PyObject *bind(PyObject *module, PyObject *names)
+{
+    struct { PyObject **slot; const char *key; } wanted[] = {
+        {&Tensor_type, "Tensor"}, {&ndarray_type, "ndarray"}, {&np_asarray, "asarray"},
+        {&grad_state, "grad_state"}, {&collector, "collector_pause"}, {&creation_order, "creation_order"},
+        {&native_floats, "native_floats"}, {&scalar_cache, "scalar_constants"}, {&version_clock, "version_clock"},
+        {&py_apply1, "apply1"}, {&py_apply2, "apply2"}, {&py_scalar_constant, "scalar_constant"},
+        {&py_forward_error, "forward_error"}, {&py_check_forward, "check_forward"},
+        {&py_counter_of_viewed, "counter_of_viewed"}, {&py_unrecorded, "unrecorded"},
+        {&py_reduced_to, "reduced_to"}, {&py_check_delivered, "check_delivered"},
+        {&py_check_usable, "check_usable"}, {&py_node_hooks, "node_hooks"},
+        {&py_refuse_count, "refuse_count"}, {&py_check_accumulation, "check_accumulation"},
+    };
+    if (!PyDict_Check(names)) { PyErr_SetString(PyExc_TypeError, "bind(names: dict)"); return NULL; }
+    for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+        PyObject *value = PyDict_GetItemString(names, wanted[i].key);
+        if (value == NULL) return PyErr_Format(PyExc_KeyError, "bind: %s is missing", wanted[i].key);
+    }
+    for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+        PyObject *value = PyDict_GetItemString(names, wanted[i].key);
+        Py_INCREF(value);
+        Py_XSETREF(*wanted[i].slot, value);
+    }
+    if (!PyType_Check(Tensor_type) || !PyType_Check(ndarray_type) || !PyDict_Check(scalar_cache)
+            || !PyAnySet_Check(native_floats)) {
+        PyErr_SetString(PyExc_TypeError, "bind: Tensor and ndarray must be types, scalar_constants a dict "
+                        "and native_floats a set");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef core_methods[] = {
+    {"apply1", (PyCFunction)(void (*)(void))apply1, METH_FASTCALL, "Function._apply1(cls, x), compiled."},
+    {"apply2", (PyCFunction)(void (*)(void))apply2, METH_FASTCALL, "Function._apply2(cls, a, b), compiled."},
+    {"backward_loop", (PyCFunction)(void (*)(void))backward_loop, METH_FASTCALL,
+     "run_backward's loop: (parents, grads, input_meta, grads_of, held, retain_graph, anomaly)."},
+    {"accumulate", (PyCFunction)(void (*)(void))accumulate, METH_FASTCALL,
+     "_accumulate_into_leaves without create_graph: (leaf_grads, held)."},
+    {"bind", bind, METH_O, "Hand over the Python objects and helpers (autograd/compiled.py calls it)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef core_module = {
+    PyModuleDef_HEAD_INIT, "_core", "gradsight's compiled core (see autograd/compiled.py).", -1, core_methods,
+    NULL, NULL, NULL, NULL,
+};
+
+#ifndef GRADSIGHT_CORE_HASH
+#define GRADSIGHT_CORE_HASH "unknown"
+#endif
+
+PyMODINIT_FUNC PyInit__core(void)
+{
+    struct { PyObject **slot; const char *text; } names[] = {
+        {&s_data, "data"}, {&s_forward, "forward"}, {&s_backward, "backward"}, {&s_anomaly, "anomaly"},
+        {&s_grad_enabled, "grad_enabled"}, {&s__grad, "_grad"}, {&s__hooks, "_hooks"},
+        {&s__version_counter, "_version_counter"}, {&s_base, "base"}, {&s_requires_grad, "requires_grad"},
+        {&s_grad_fn, "grad_fn"}, {&s_dtype, "dtype"}, {&s_shape, "shape"}, {&s_kind, "kind"}, {&s_f, "f"},
+        {&s_sequence, "sequence"}, {&s_next_check, "next_check"}, {&s_recorded, "recorded"},
+        {&s_parents, "parents"}, {&s_needs_input_grad, "needs_input_grad"}, {&s_input_meta, "input_meta"},
+        {&s_saved, "saved"}, {&s_origins, "origins"}, {&s_differentiable_inputs, "differentiable_inputs"},
+        {&s_latest, "latest"}, {&s_freed, "freed"}, {&s_hooks, "hooks"}, {&s_retained, "retained"},
+        {&s_astype, "astype"}, {&s_copy, "copy"}, {&s_flags, "flags"}, {&s_writeable, "writeable"},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if ((*names[i].slot = PyUnicode_InternFromString(names[i].text)) == NULL) return NULL;
+    if ((empty_tuple = PyTuple_New(0)) == NULL || (minus_one = PyLong_FromLong(-1)) == NULL
+            || (zero = PyLong_FromLong(0)) == NULL)
+        return NULL;
+    PyObject *module = PyModule_Create(&core_module);
+    /* the hash of the source this was built from: autograd/compiled.py refuses a stale build */
+    if (module != NULL && PyModule_AddStringConstant(module, "source_hash", GRADSIGHT_CORE_HASH) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

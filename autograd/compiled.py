@@ -1,0 +1,85 @@
+"""The compiled core: the engine's per-op bookkeeping in C (autograd/_core.c), when it is built.
+
+`make setup` builds it (`python -m autograd.build_core`; it needs a C compiler and Python's headers,
+and NumPy's are not used). Without it, or with the environment variable GRADSIGHT_PURE_PYTHON=1,
+gradsight runs the Python engine, which is the reference: `_core.c` translates four of its
+functions line by line (`Function._apply1`, `Function._apply2`, run_backward's loop and the plain
+path of `.grad` accumulation) and calls back into the Python helpers for every rare path and every
+error message. The ops' own forward and backward are Python either way, and the test suite runs
+both engines (docs/design.md, "The compiled core").
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+from . import engine, function, grad_mode
+
+PURE_PYTHON_VARIABLE = "GRADSIGHT_PURE_PYTHON"
+SOURCE = Path(__file__).resolve().parent / "_core.c"
+
+
+def source_hash(path: Path = SOURCE) -> str:
+    """What a build of the core records, and what it must match to be loaded."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def _load_core():
+    """The compiled module, or None and the reason."""
+    if os.environ.get(PURE_PYTHON_VARIABLE, "") not in ("", "0"):
+        return None, f"{PURE_PYTHON_VARIABLE} is set"
+    try:
+        from . import _core
+    except ImportError:
+        return None, "not built: run `make setup` or `python -m autograd.build_core`"
+    try:
+        current = source_hash()
+    except OSError:
+        current = _core.source_hash  # an installed copy without its source: the build is what there is
+    if _core.source_hash != current:
+        return None, "its build is older than autograd/_core.c: run `make setup` to rebuild it"
+    return _core, ""
+
+
+_core, why_not = _load_core()  # why_not is shown by `engine_name()` and in benchmark reports
+
+
+active = False  # set by `install`
+
+
+def engine_name() -> str:
+    """Which engine runs: 'compiled core' or 'pure Python (<why>)'."""
+    return "compiled core" if active else f"pure Python ({why_not})"
+
+
+_PYTHON_APPLY1 = function.Function._apply1  # the reference implementations, kept for the fallbacks and tests
+_PYTHON_APPLY2 = function.Function._apply2
+
+
+def install(tensor_type) -> bool:
+    """Route the hot path through the compiled core, if it was built (tensor.py calls this once)."""
+    global active
+    if _core is None or active:
+        return active
+    _core.bind({
+        "Tensor": tensor_type, "ndarray": np.ndarray, "asarray": np.asarray,
+        "grad_state": grad_mode.state, "collector_pause": grad_mode.collector_pause,
+        "creation_order": function._creation_order, "native_floats": function._NATIVE_FLOAT_DTYPES,
+        "scalar_constants": function._scalar_constants, "version_clock": function.VersionClock,
+        "apply1": _PYTHON_APPLY1.__func__, "apply2": _PYTHON_APPLY2.__func__,
+        "scalar_constant": function._scalar_constant, "forward_error": function._forward_error,
+        "check_forward": function._check_forward, "counter_of_viewed": function._counter_of_viewed,
+        "unrecorded": function._unrecorded, "reduced_to": engine._reduced_to,
+        "check_delivered": engine._check_delivered, "check_usable": engine._check_saved_values_usable,
+        "node_hooks": engine._node_hooks, "refuse_count": engine._refuse_gradient_count,
+        "check_accumulation": engine._check_accumulation,
+    })
+    function.Function._apply1 = classmethod(_core.apply1)
+    function.Function._apply2 = classmethod(_core.apply2)
+    engine.backward_loop = _core.backward_loop
+    engine.accumulate_plain = _core.accumulate
+    active = True
+    return True

@@ -1,0 +1,208 @@
+"""The compiled core (autograd/_core.c) against the Python engine it translates: the same gradients, the same
+copies and refusals, no leaked references, and never a stale build. The rest of the suite runs on whichever
+engine is in use (the core, once `make setup` built it), and `.ci/run` runs the engine's own tests again
+with GRADSIGHT_PURE_PYTHON=1."""
+import gc
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import weakref
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import autograd as ag
+from autograd import compiled, engine
+
+needs_core = pytest.mark.skipif(not compiled.active, reason=f"the compiled core is not in use: {compiled.why_not}")
+
+
+def _compiler_available() -> bool:
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    headers = Path(sysconfig.get_paths()["include"]) / "Python.h"
+    return shutil.which(compiler) is not None and headers.exists()
+
+
+def test_the_core_is_in_use_wherever_it_can_be_built():
+    if os.environ.get(compiled.PURE_PYTHON_VARIABLE, "") not in ("", "0"):
+        pytest.skip(f"{compiled.PURE_PYTHON_VARIABLE} is set: this run tests the Python engine")
+    if not _compiler_available():
+        pytest.skip("no C compiler or Python headers here: gradsight runs its Python engine")
+    assert compiled.active, f"make setup builds the compiled core here, yet it is not in use: {compiled.why_not}"
+    assert compiled.engine_name() == "compiled core"
+
+
+def test_a_build_older_than_its_source_is_not_loaded(monkeypatch):
+    if compiled._core is None:
+        pytest.skip(f"no build to test: {compiled.why_not}")
+    monkeypatch.setattr(compiled, "source_hash", lambda path=compiled.SOURCE: "not-the-built-one")
+    core, why_not = compiled._load_core()
+    assert core is None and "make setup" in why_not
+
+
+def test_the_environment_variable_selects_the_python_engine():
+    code = "from autograd import compiled; print(compiled.engine_name())"
+    env = {**os.environ, compiled.PURE_PYTHON_VARIABLE: "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == f"pure Python ({compiled.PURE_PYTHON_VARIABLE} is set)"
+
+
+# ----- the same gradients from both backward loops and both accumulations ------------------------------------
+
+def _graphs():
+    """Graphs that exercise delivery: broadcasting, a float32 op under float64 leaves, a tensor used twice,
+    views, a scalar constant, a matmul with a transposed operand, and a leaf that is its own root."""
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(4, 3))
+    b = rng.normal(size=3)
+    x = rng.normal(size=(5, 4))
+
+    def mlp(t):
+        h = ag.tanh(t["x"] @ t["w"] + t["b"])
+        return ((h * h).sum() + (h.T @ h).mean() * 0.5) / 3
+
+    def shared(t):
+        y = t["x"] * t["x"]
+        z = y + y.T.T - t["x"]
+        return (z * 2.0).sum() + (1 - z).mean()
+
+    def reshaped(t):
+        return (t["x"].reshape(20) * t["x"].T.reshape(20)).sum()
+
+    def cast(t):
+        return (ag.tensor(t["x"].data.astype(np.float32)) * t["x"]).sum()  # a float32 operand, float64 leaf
+
+    return {"mlp": (mlp, {"x": x, "w": w, "b": b}), "shared": (shared, {"x": x}),
+            "reshaped": (reshaped, {"x": x}), "cast": (cast, {"x": x})}
+
+
+def _gradients(build, arrays, python: bool, monkeypatch):
+    with monkeypatch.context() as patch:
+        if python:
+            patch.setattr(engine, "backward_loop", engine._backward_loop)
+            patch.setattr(engine, "accumulate_plain", engine._accumulate_plain)
+        leaves = {k: ag.tensor(v, requires_grad=True) for k, v in arrays.items()}
+        build(leaves).backward()
+        build(leaves).backward()  # a second backward adds to .grad
+        return {k: t.grad.data for k, t in leaves.items()}
+
+
+@needs_core
+@pytest.mark.parametrize("name", sorted(_graphs()))
+def test_both_backward_loops_give_the_same_gradients(name, monkeypatch):
+    build, arrays = _graphs()[name]
+    python = _gradients(build, arrays, True, monkeypatch)
+    core = _gradients(build, arrays, False, monkeypatch)
+    assert python.keys() == core.keys()
+    for key in python:
+        np.testing.assert_array_equal(core[key], python[key], err_msg=f"{name}: leaf {key}")
+
+
+ACCUMULATORS = [pytest.param(engine._accumulate_plain, id="python"),
+                pytest.param(getattr(compiled._core, "accumulate", None), id="compiled", marks=needs_core)]
+
+
+@pytest.mark.parametrize("accumulate", ACCUMULATORS)
+def test_accumulation_copies_exactly_what_is_shared(accumulate):
+    owned = np.ones((2, 3))
+    exclusive_view = np.ones((3, 2)).T  # its base is referenced by the view only: stored as it is
+    kept = np.ones((2, 3))
+    base = np.ones((3, 2))
+    shared_view = base.T  # `base` is still referenced here: copied
+    leaves = [ag.tensor(np.zeros((2, 3)), requires_grad=True) for _ in range(4)]
+    held = {id(kept)}
+    accumulate(dict(zip(leaves, [owned, exclusive_view, kept, shared_view])), held)
+    stored = [leaf.grad.data for leaf in leaves]
+    assert stored[0] is owned and stored[1] is exclusive_view
+    assert stored[2] is not kept and not np.shares_memory(stored[3], base)
+    assert {id(a) for a in stored} <= held
+    for leaf in leaves:
+        assert leaf.grad.grad_fn is None and not leaf.grad.requires_grad and leaf.grad._version_counter == [0, -1]
+
+
+@pytest.mark.parametrize("accumulate", ACCUMULATORS)
+def test_accumulation_is_all_or_nothing(accumulate):
+    first = ag.tensor(np.zeros(2), requires_grad=True)
+    second = ag.tensor(np.zeros(3), requires_grad=True)
+    first.grad = ag.tensor(np.ones(2))
+    second.grad = ag.tensor(np.ones(3))
+    before = first.grad
+    with pytest.raises(RuntimeError, match=r"cannot add a gradient of shape \(4,\) to the .grad of shape \(3,\)"):
+        accumulate({first: np.ones(2), second: np.ones(4)}, set())
+    assert first.grad is before and second.grad.shape == (3,)
+
+
+# ----- errors and rare paths through the core -----------------------------------------------------------------
+
+def test_a_forward_error_names_the_op_and_keeps_its_cause():
+    with pytest.raises(ValueError, match=r"matmul.*\(2, 3\).*\(2, 3\)") as caught:
+        ag.tensor(np.ones((2, 3)), requires_grad=True) @ ag.tensor(np.ones((2, 3)))
+    assert isinstance(caught.value.__cause__, ValueError)
+
+
+def test_a_backward_with_the_wrong_number_of_gradients_is_refused_and_grad_mode_restored():
+    class TwoForOne(ag.Function):
+        register = False
+
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad
+
+    x = ag.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match="returned 2 gradients for 1 inputs"):
+        TwoForOne.apply(x).sum().backward()
+    assert ag.is_grad_enabled()
+
+
+def test_hooks_retained_gradients_and_anomaly_checks_run_through_the_core():
+    x = ag.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = x * 3.0
+    y.retain_grad()
+    y.register_hook(lambda g: g * 10)
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(y.grad.data, 2 * y.data * 10)  # the gradient after the hooks
+    np.testing.assert_array_equal(x.grad.data, 2 * y.data * 10 * 3)
+    with ag.detect_anomaly():
+        z = ag.tensor(np.array([0.0, 1.0]), requires_grad=True)
+        with pytest.raises(FloatingPointError, match="backward of sqrt produced"):
+            ag.sqrt(z).sum().backward()
+
+
+# ----- no leaked references --------------------------------------------------------------------------------
+
+def _step(x, w):
+    y = x
+    for _ in range(20):
+        y = ag.tanh(y @ w.T + 0.5) * 1.0001
+    (y - 1.0).sum().backward()
+
+
+def test_a_training_step_leaks_no_references():
+    x = ag.tensor(np.ones((4, 3)), requires_grad=True)
+    w = ag.tensor(np.eye(3), requires_grad=True)
+    for _ in range(3):
+        _step(x, w)
+    data_references = sys.getrefcount(x.data), sys.getrefcount(w.data)
+    gc.collect()
+    objects = len(gc.get_objects())
+    for _ in range(50):
+        _step(x, w)
+    gc.collect()
+    assert (sys.getrefcount(x.data), sys.getrefcount(w.data)) == data_references
+    assert len(gc.get_objects()) - objects < 50  # 50 steps of 100 ops: a leak of one object per op shows
+
+
+def test_the_graph_is_freed_once_its_output_is_dropped():
+    x = ag.tensor(np.ones(3), requires_grad=True)
+    y = ag.tanh(x * 2.0) + x
+    node = weakref.ref(y.grad_fn)
+    y.sum().backward()
+    del y
+    assert node() is None
