@@ -20,14 +20,16 @@ static PyObject *native_floats, *scalar_cache, *version_clock;
 static PyObject *py_apply1, *py_apply2, *py_scalar_constant, *py_forward_error, *py_check_forward;
 static PyObject *py_counter_of_viewed, *py_unrecorded, *py_reduced_to, *py_check_delivered;
 static PyObject *py_check_usable, *py_node_hooks, *py_refuse_count, *py_check_accumulation;
-static PyObject *empty_tuple, *minus_one, *zero;
+static PyObject *py_with_constants, *py_accumulate_into_leaves, *leaf_hooks;
+static PyObject *empty_tuple, *minus_one, *zero, *one;
 
 /* interned attribute names */
 static PyObject *s_data, *s_forward, *s_backward, *s_anomaly, *s_grad_enabled, *s__grad, *s__hooks;
 static PyObject *s__version_counter, *s_base, *s_requires_grad, *s_grad_fn, *s_dtype, *s_shape, *s_kind;
 static PyObject *s_f, *s_sequence, *s_next_check, *s_recorded, *s_parents, *s_needs_input_grad;
 static PyObject *s_input_meta, *s_saved, *s_origins, *s_differentiable_inputs, *s_latest, *s_freed;
-static PyObject *s_hooks, *s_retained, *s_astype, *s_copy, *s_flags, *s_writeable;
+static PyObject *s_hooks, *s_retained, *s_astype, *s_copy, *s_flags, *s_writeable, *s_params;
+static PyObject *s_backward_depth, *s_active, *s_end, *s_rearm, *s_registered;
 
 #define IS_TENSOR(o) PyObject_TypeCheck((o), (PyTypeObject *)Tensor_type)
 #define SET(o, name, value) if (PyObject_SetAttr((o), (name), (value)) < 0) goto error
@@ -417,6 +419,178 @@ error:
     goto done;
 }
 
+/* ---- apply(cls, *inputs, **params): Function.apply ------------------------------------------------ */
+static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    if (nargs < 1) { PyErr_SetString(PyExc_TypeError, "apply(cls, *inputs, **params)"); return NULL; }
+    PyObject *cls = args[0], *const *given = args + 1;
+    Py_ssize_t count = nargs - 1, n_params = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    PyObject *inputs = NULL, *arrays = NULL, *parents = NULL, *needs = NULL, *meta = NULL, *origins = NULL;
+    PyObject *ctx = NULL, *raw = NULL, *out = NULL, *result = NULL, *params = NULL, *forward = NULL;
+    PyObject *allowed = NULL;
+    int requires_grad = 0, has_constant = 0;
+    if ((inputs = PyTuple_New(count)) == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_INCREF(given[i]);
+        PyTuple_SET_ITEM(inputs, i, given[i]);
+    }
+    if ((arrays = PyList_New(0)) == NULL || (parents = PyList_New(0)) == NULL || (needs = PyList_New(0)) == NULL
+            || (meta = PyList_New(0)) == NULL || (origins = PyList_New(0)) == NULL)
+        goto error;
+    for (Py_ssize_t i = 0; i < count; i++) {  /* one pass: arrays, parents, needs, meta, version counters */
+        PyObject *x = given[i];
+        if (IS_TENSOR(x)) {
+            PyObject *data = PyObject_GetAttr(x, s_data);
+            if (data == NULL) goto error;
+            PyObject *pair = meta_of(data), *id = PyLong_FromVoidPtr(data);
+            PyObject *counter = PyObject_GetAttr(x, s__version_counter);
+            int failed = pair == NULL || id == NULL || counter == NULL || PyList_Append(arrays, data) < 0
+                || PyList_Append(meta, pair) < 0 || PyList_Append(origins, id) < 0
+                || PyList_Append(origins, counter) < 0;
+            Py_DECREF(data); Py_XDECREF(pair); Py_XDECREF(id); Py_XDECREF(counter);
+            if (failed) goto error;
+            int wants = truth_of(x, s_requires_grad);
+            if (wants < 0) goto error;
+            if (wants) {
+                requires_grad = 1;
+                PyObject *parent = parent_of(x, 1);  /* a node is always truthy */
+                failed = parent == NULL || PyList_Append(parents, parent) < 0 || PyList_Append(needs, Py_True) < 0;
+                Py_XDECREF(parent);
+                if (failed) goto error;
+                continue;
+            }
+        } else {
+            /* filled in once the constant is an array */
+            if (PyList_Append(arrays, x) < 0 || PyList_Append(origins, Py_None) < 0
+                    || PyList_Append(origins, Py_None) < 0)
+                goto error;
+            has_constant = 1;
+        }
+        if (PyList_Append(parents, Py_None) < 0 || PyList_Append(needs, Py_False) < 0) goto error;
+    }
+    if (has_constant) {
+        PyObject *done = PyObject_CallFunctionObjArgs(py_with_constants, inputs, arrays, meta, origins, NULL);
+        if (done == NULL) goto error;
+        Py_DECREF(done);
+    }
+    if ((ctx = new_instance(cls)) == NULL) goto error;
+    if ((forward = PyObject_GetAttr(cls, s_forward)) == NULL) goto error;
+    {   /* forward(ctx, *arrays, **params) in one vectorcall */
+        Py_ssize_t positional = 1 + PyList_GET_SIZE(arrays);
+        PyObject **call_args = PyMem_Malloc((positional + n_params) * sizeof(PyObject *));
+        if (call_args == NULL) { PyErr_NoMemory(); goto error; }
+        call_args[0] = ctx;
+        for (Py_ssize_t i = 1; i < positional; i++) call_args[i] = PyList_GET_ITEM(arrays, i - 1);
+        for (Py_ssize_t i = 0; i < n_params; i++) call_args[positional + i] = given[count + i];
+        raw = PyObject_Vectorcall(forward, call_args, positional, kwnames);
+        PyMem_Free(call_args);
+    }
+    if (raw == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_ValueError) || PyErr_ExceptionMatches(PyExc_IndexError)
+                || PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyObject *type, *error, *traceback;
+            PyErr_Fetch(&type, &error, &traceback);
+            PyErr_NormalizeException(&type, &error, &traceback);
+            if (traceback != NULL) PyException_SetTraceback(error, traceback);
+            Py_XDECREF(type);
+            Py_XDECREF(traceback);
+            PyObject *wrapped = PyObject_CallFunctionObjArgs(py_forward_error, cls, error, arrays, NULL);
+            if (wrapped == NULL) {
+                Py_DECREF(error);
+            } else {
+                PyException_SetCause(wrapped, error);
+                PyErr_SetObject((PyObject *)Py_TYPE(wrapped), wrapped);
+                Py_DECREF(wrapped);
+            }
+        }
+        goto error;
+    }
+    int record = 0, failed;
+    if ((result = make_result(cls, ctx, raw, &out, requires_grad, &record)) == NULL) goto error;
+    PyObject *base = base_of(out, &failed);  /* a view of an input's data shares its version counter */
+    if (failed) goto error;
+    if (base != NULL) {
+        PyObject *counter = PyObject_CallFunctionObjArgs(py_counter_of_viewed, base, inputs, arrays, NULL);
+        Py_DECREF(base);
+        failed = counter == NULL || share_counter(result, counter) < 0;
+        Py_XDECREF(counter);
+        if (failed) goto error;
+    }
+    if (!record) goto done;
+    if ((allowed = PyObject_GetAttr(cls, s_differentiable_inputs)) == NULL) goto error;
+    if (allowed != Py_None) {  /* only these positions can carry a gradient */
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(parents); i++) {
+            PyObject *index = PyLong_FromSsize_t(i);
+            int keep = index == NULL ? -1 : PySequence_Contains(allowed, index);
+            Py_XDECREF(index);
+            if (keep < 0) goto error;
+            if (!keep) {
+                Py_INCREF(Py_None);
+                if (PyList_SetItem(parents, i, Py_None) < 0) goto error;
+            }
+            PyObject *flag = PyList_GET_ITEM(parents, i) != Py_None ? Py_True : Py_False;
+            Py_INCREF(flag);
+            if (PyList_SetItem(needs, i, flag) < 0) goto error;
+        }
+    }
+    if (number_node(ctx) < 0) goto error;
+    PyObject *items[3] = {parents, needs, meta}, *names[3] = {s_parents, s_needs_input_grad, s_input_meta};
+    for (int i = 0; i < 3; i++) {
+        PyObject *frozen = PyList_AsTuple(items[i]);
+        failed = frozen == NULL || PyObject_SetAttr(ctx, names[i], frozen) < 0;
+        Py_XDECREF(frozen);
+        if (failed) goto error;
+    }
+    if (n_params) {  /* most ops take none: the class's empty dict serves them */
+        if ((params = PyDict_New()) == NULL) goto error;
+        for (Py_ssize_t i = 0; i < n_params; i++)
+            if (PyDict_SetItem(params, PyTuple_GET_ITEM(kwnames, i), given[count + i]) < 0) goto error;
+        SET(ctx, s_params, params);
+    }
+    {   /* which saved arrays are inputs or the output, and the version counters backward checks */
+        PyObject *saved = PyObject_GetAttr(ctx, s_saved);
+        if (saved == NULL) goto error;
+        int any = PyObject_IsTrue(saved);
+        Py_DECREF(saved);
+        if (any < 0) goto error;
+        if (any) {
+            if (out != raw) {  /* the output array in place of forward's raw result */
+                PyObject *saved_now = PyObject_GetAttr(ctx, s_saved);
+                PyObject *listed = saved_now == NULL ? NULL : PySequence_List(saved_now);
+                Py_XDECREF(saved_now);
+                if (listed == NULL) goto error;
+                for (Py_ssize_t i = 0; i < PyList_GET_SIZE(listed); i++) {
+                    if (PyList_GET_ITEM(listed, i) == raw) {
+                        Py_INCREF(out);
+                        PyList_SetItem(listed, i, out);
+                    }
+                }
+                PyObject *replaced = PyList_AsTuple(listed);
+                Py_DECREF(listed);
+                failed = replaced == NULL || PyObject_SetAttr(ctx, s_saved, replaced) < 0;
+                Py_XDECREF(replaced);
+                if (failed) goto error;
+            }
+            PyObject *id = PyLong_FromVoidPtr(out), *counter = PyObject_GetAttr(result, s__version_counter);
+            failed = id == NULL || counter == NULL || PyList_Append(origins, id) < 0
+                || PyList_Append(origins, counter) < 0 || PyObject_SetAttr(ctx, s_origins, origins) < 0;
+            Py_XDECREF(id);
+            Py_XDECREF(counter);
+            if (failed) goto error;
+        }
+    }
+    SET(result, s_requires_grad, Py_True);
+    SET(result, s_grad_fn, ctx);
+done:
+    Py_XDECREF(inputs); Py_XDECREF(arrays); Py_XDECREF(parents); Py_XDECREF(needs); Py_XDECREF(meta);
+    Py_XDECREF(origins); Py_XDECREF(ctx); Py_XDECREF(raw); Py_XDECREF(out); Py_XDECREF(params);
+    Py_XDECREF(forward); Py_XDECREF(allowed);
+    return result;
+error:
+    Py_CLEAR(result);
+    goto done;
+}
+
 /* ---- backward_loop: run_backward's loop, a max-heap of nodes by creation sequence ----------------- */
 typedef struct { long long sequence; PyObject *node; } Entry;
 typedef struct { Entry *items; Py_ssize_t count, capacity; } Heap;
@@ -746,6 +920,101 @@ static PyObject *accumulate(PyObject *module, PyObject *const *args, Py_ssize_t 
     Py_RETURN_NONE;
 }
 
+/* ---- backward_plain(roots, root_grads, retain_graph): run_backward without create_graph or capture ---- */
+
+/* collector_pause.backward_ended(), with end(graph_alive=True)'s first lines when no pause is active */
+static int backward_ended(void)
+{
+    PyObject *depth = PyObject_GetAttr(collector, s_backward_depth);
+    PyObject *fewer = depth == NULL ? NULL : PyNumber_Subtract(depth, one);
+    Py_XDECREF(depth);
+    if (fewer == NULL) return -1;
+    int failed = PyObject_SetAttr(collector, s_backward_depth, fewer) < 0;
+    int outermost = failed ? -1 : PyObject_Not(fewer);
+    Py_DECREF(fewer);
+    if (outermost <= 0) return outermost;
+    int active = truth_of(collector, s_active);
+    if (active < 0) return -1;
+    if (!active) {  /* count the next recording from zero */
+        PyObject *rearm = PyObject_GetAttr(collector, s_rearm);
+        failed = rearm == NULL || PyObject_SetAttr(collector, s_next_check, rearm) < 0;
+        Py_XDECREF(rearm);
+        return failed ? -1 : 0;
+    }
+    PyObject *ended = PyObject_CallMethodOneArg(collector, s_end, Py_True);  /* end(graph_alive=True) */
+    Py_XDECREF(ended);
+    return ended == NULL ? -1 : 0;
+}
+
+static PyObject *backward_plain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "backward_plain(roots, root_grads, retain_graph)");
+        return NULL;
+    }
+    PyObject *held = PySet_New(NULL), *grads_of = PyDict_New(), *anomaly = NULL, *previous_mode = NULL;
+    PyObject *parents = NULL, *metas = NULL, *items = NULL, *looped = NULL, *answer = NULL;
+    if (held == NULL || grads_of == NULL) goto cleanup;
+    if ((anomaly = PyObject_GetAttr(grad_state, s_anomaly)) == NULL) goto cleanup;
+    /* grad mode is on during the backward only for higher order */
+    if ((previous_mode = PyObject_GetAttr(grad_state, s_grad_enabled)) == NULL) goto cleanup;
+    if (PyObject_SetAttr(grad_state, s_grad_enabled, Py_False) < 0) goto cleanup;
+    {
+        PyObject *depth = PyObject_GetAttr(collector, s_backward_depth);
+        PyObject *more = depth == NULL ? NULL : PyNumber_Add(depth, one);
+        Py_XDECREF(depth);
+        int failed = more == NULL || PyObject_SetAttr(collector, s_backward_depth, more) < 0;
+        Py_XDECREF(more);
+        if (failed) {  /* before the `try`: only grad mode to restore */
+            PyObject *type, *value, *traceback;
+            PyErr_Fetch(&type, &value, &traceback);
+            if (PyObject_SetAttr(grad_state, s_grad_enabled, previous_mode) < 0) PyErr_Clear();
+            PyErr_Restore(type, value, traceback);
+            goto cleanup;
+        }
+    }
+    /* try: the roots' gradients are delivered like any node's, to the root's node or to a leaf root */
+    if ((items = PySequence_Fast(args[0], "backward: roots")) != NULL && (parents = PyList_New(0)) != NULL
+            && (metas = PyList_New(0)) != NULL) {
+        int failed = 0;
+        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(items) && !failed; i++) {
+            PyObject *root = PySequence_Fast_GET_ITEM(items, i);
+            PyObject *parent = parent_of(root, 1), *data = PyObject_GetAttr(root, s_data);
+            PyObject *meta = data == NULL ? NULL : meta_of(data);
+            failed = parent == NULL || meta == NULL || PyList_Append(parents, parent) < 0
+                || PyList_Append(metas, meta) < 0;
+            Py_XDECREF(parent); Py_XDECREF(data); Py_XDECREF(meta);
+        }
+        if (!failed) {
+            PyObject *loop_args[7] = {parents, args[1], metas, grads_of, held, args[2], anomaly};
+            looped = backward_loop(module, loop_args, 7);
+        }
+    }
+    {   /* finally: grad mode back, and the collector's pause ended by the outermost backward */
+        PyObject *type, *value, *traceback;
+        PyErr_Fetch(&type, &value, &traceback);
+        int failed = PyObject_SetAttr(grad_state, s_grad_enabled, previous_mode) < 0 || backward_ended() < 0;
+        if (failed) {  /* an error in `finally` replaces the pending one, as in Python */
+            Py_XDECREF(type); Py_XDECREF(value); Py_XDECREF(traceback);
+            goto cleanup;
+        }
+        PyErr_Restore(type, value, traceback);
+    }
+    if (looped == NULL) goto cleanup;
+    int hooked = truth_of(leaf_hooks, s_registered);
+    if (hooked < 0) goto cleanup;
+    if (hooked) {  /* some leaf was given a hook: _accumulate_into_leaves runs leaf hooks first */
+        answer = PyObject_CallFunctionObjArgs(py_accumulate_into_leaves, grads_of, Py_False, held, NULL);
+    } else {
+        PyObject *accumulate_args[2] = {grads_of, held};
+        answer = accumulate(module, accumulate_args, 2);
+    }
+cleanup:
+    Py_XDECREF(held); Py_XDECREF(grads_of); Py_XDECREF(anomaly); Py_XDECREF(previous_mode);
+    Py_XDECREF(parents); Py_XDECREF(metas); Py_XDECREF(items); Py_XDECREF(looped);
+    return answer;
+}
+
 /* ---- bind(namespace): the Python objects and helpers the functions above use --------------------- */
 static PyObject *bind(PyObject *module, PyObject *names)
 {
@@ -759,6 +1028,8 @@ static PyObject *bind(PyObject *module, PyObject *names)
         {&py_reduced_to, "reduced_to"}, {&py_check_delivered, "check_delivered"},
         {&py_check_usable, "check_usable"}, {&py_node_hooks, "node_hooks"},
         {&py_refuse_count, "refuse_count"}, {&py_check_accumulation, "check_accumulation"},
+        {&py_with_constants, "with_constants"}, {&py_accumulate_into_leaves, "accumulate_into_leaves"},
+        {&leaf_hooks, "leaf_hooks"},
     };
     if (!PyDict_Check(names)) { PyErr_SetString(PyExc_TypeError, "bind(names: dict)"); return NULL; }
     for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
@@ -780,12 +1051,16 @@ static PyObject *bind(PyObject *module, PyObject *names)
 }
 
 static PyMethodDef core_methods[] = {
+    {"apply", (PyCFunction)(void (*)(void))apply, METH_FASTCALL | METH_KEYWORDS,
+     "Function.apply(cls, *inputs, **params), compiled."},
     {"apply1", (PyCFunction)(void (*)(void))apply1, METH_FASTCALL, "Function._apply1(cls, x), compiled."},
     {"apply2", (PyCFunction)(void (*)(void))apply2, METH_FASTCALL, "Function._apply2(cls, a, b), compiled."},
     {"backward_loop", (PyCFunction)(void (*)(void))backward_loop, METH_FASTCALL,
      "run_backward's loop: (parents, grads, input_meta, grads_of, held, retain_graph, anomaly)."},
     {"accumulate", (PyCFunction)(void (*)(void))accumulate, METH_FASTCALL,
      "_accumulate_into_leaves without create_graph: (leaf_grads, held)."},
+    {"backward_plain", (PyCFunction)(void (*)(void))backward_plain, METH_FASTCALL,
+     "run_backward without create_graph or capture: (roots, root_grads, retain_graph)."},
     {"bind", bind, METH_O, "Hand over the Python objects and helpers (autograd/compiled.py calls it)."},
     {NULL, NULL, 0, NULL},
 };
@@ -811,11 +1086,13 @@ PyMODINIT_FUNC PyInit__core(void)
         {&s_saved, "saved"}, {&s_origins, "origins"}, {&s_differentiable_inputs, "differentiable_inputs"},
         {&s_latest, "latest"}, {&s_freed, "freed"}, {&s_hooks, "hooks"}, {&s_retained, "retained"},
         {&s_astype, "astype"}, {&s_copy, "copy"}, {&s_flags, "flags"}, {&s_writeable, "writeable"},
+        {&s_params, "params"}, {&s_backward_depth, "backward_depth"}, {&s_active, "active"}, {&s_end, "end"},
+        {&s_rearm, "rearm"}, {&s_registered, "registered"},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if ((*names[i].slot = PyUnicode_InternFromString(names[i].text)) == NULL) return NULL;
     if ((empty_tuple = PyTuple_New(0)) == NULL || (minus_one = PyLong_FromLong(-1)) == NULL
-            || (zero = PyLong_FromLong(0)) == NULL)
+            || (zero = PyLong_FromLong(0)) == NULL || (one = PyLong_FromLong(1)) == NULL)
         return NULL;
     PyObject *module = PyModule_Create(&core_module);
     /* the hash of the source this was built from: autograd/compiled.py refuses a stale build */

@@ -2,10 +2,10 @@
 
 `make setup` builds it (`python -m autograd.build_core`; it needs a C compiler and Python's headers,
 and NumPy's are not used). Without it, or with the environment variable GRADSIGHT_PURE_PYTHON=1,
-gradsight runs the Python engine, which is the reference: `_core.c` translates four of its
-functions line by line (`Function._apply1`, `Function._apply2`, run_backward's loop and the plain
-path of `.grad` accumulation) and calls back into the Python helpers for every rare path and every
-error message. The ops' own forward and backward are Python either way, and the test suite runs
+gradsight runs the Python engine, which is the reference: `_core.c` translates its hot path line by
+line (`Function.apply`, `_apply1` and `_apply2`; `run_backward` without create_graph or capture, its
+loop and the plain path of `.grad` accumulation) and calls back into the Python helpers for every
+rare path and every error message. The ops' own forward and backward are Python either way, and the test suite runs
 both engines (docs/design.md, "The compiled core").
 """
 from __future__ import annotations
@@ -55,7 +55,8 @@ def engine_name() -> str:
     return "compiled core" if active else f"pure Python ({why_not})"
 
 
-_PYTHON_APPLY1 = function.Function._apply1  # the reference implementations, kept for the fallbacks and tests
+_PYTHON_APPLY = function.Function.apply  # the reference implementations, kept for the fallbacks and tests
+_PYTHON_APPLY1 = function.Function._apply1
 _PYTHON_APPLY2 = function.Function._apply2
 
 
@@ -75,11 +76,13 @@ def install(tensor_type) -> bool:
         "unrecorded": function._unrecorded, "reduced_to": engine._reduced_to,
         "check_delivered": engine._check_delivered, "check_usable": engine._check_saved_values_usable,
         "node_hooks": engine._node_hooks, "refuse_count": engine._refuse_gradient_count,
-        "check_accumulation": engine._check_accumulation,
+        "check_accumulation": engine._check_accumulation, "with_constants": function._with_constants,
+        "accumulate_into_leaves": engine._accumulate_into_leaves, "leaf_hooks": engine.LeafHooks,
     })
+    function.Function.apply = classmethod(_core.apply)
     function.Function._apply1 = classmethod(_core.apply1)
     function.Function._apply2 = classmethod(_core.apply2)
-    engine.backward_loop = _core.backward_loop
+    engine.backward_plain = _core.backward_plain
     engine.accumulate_plain = _core.accumulate
     active = True
     return True

@@ -103,6 +103,8 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     `capture` (a list of Tensors) is given: then the gradients of exactly those tensors are
     returned and no `.grad` is touched.
     """
+    if capture is None and not create_graph and backward_plain is not None:
+        return backward_plain(roots, root_grads, retain_graph)  # the compiled core's translation of this function
     # autograd.grad: only the nodes that lead to a captured tensor run (None: all)
     needed = None if capture is None else _leading_to(roots, capture)
     captured_nodes = None if capture is None else {t.grad_fn: t for t in capture if t.grad_fn is not None}
@@ -121,11 +123,8 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
         for root in roots:
             parents.append(root.grad_fn or root)  # a node is always truthy
             input_meta.append((root.data.shape, root.data.dtype))
-        if capture is None and not create_graph:  # the common case: the compiled core's loop, where built
-            backward_loop(parents, root_grads, input_meta, grads_of, held, retain_graph, anomaly)
-        else:
-            _backward_loop(parents, root_grads, input_meta, grads_of, held, retain_graph, anomaly,
-                           create_graph, needed, captured_nodes, captured)
+        _backward_loop(parents, root_grads, input_meta, grads_of, held, retain_graph, anomaly,
+                       create_graph, needed, captured_nodes, captured)
     finally:
         state.grad_enabled = previous_mode
         collector_pause.backward_ended()
@@ -139,7 +138,7 @@ def _backward_loop(parents, grads, input_meta, grads_of: dict, held: set, retain
                    create_graph: bool = False, needed=None, captured_nodes=None, captured=None) -> None:
     """run_backward's loop: deliver `grads` to `parents`, then run the latest node whose gradient is
     complete until none is left; leaf gradients stay in `grads_of`. autograd/_core.c's `backward_loop`
-    is this function for the common case (no create_graph, no capture)."""
+    translates it for the common case (no create_graph, no capture)."""
     node = None
     pending: list[tuple[int, Function]] = []  # the nodes that have a gradient, in a heap by -sequence
     while True:
@@ -183,7 +182,7 @@ def _backward_loop(parents, grads, input_meta, grads_of: dict, held: set, retain
             node.freed = True
 
 
-backward_loop = _backward_loop  # autograd/compiled.py puts the compiled core's in its place
+backward_plain = None  # run_backward without create_graph or capture, compiled: autograd/compiled.py sets it
 
 
 def _check_delivered(input_grad, node: Function) -> None:

@@ -117,7 +117,7 @@ def test_bytecode_profile_counts_one_step_and_names_the_engine():
     total = int(header.split(": ")[1].split()[0].replace(",", ""))
     counts = [int(row.split()[0].replace(",", "")) for row in rows]
     assert len(rows) == 3 and counts == sorted(counts, reverse=True) and sum(counts) <= total
-    assert any("engine.py:run_backward" in row for row in rows)  # a step of add is mostly its backward
+    assert any("engine.py:" in row for row in rows)  # a step of add is mostly its backward's Python
 
 
 def test_run_steps_runs_the_floor_or_gradsight_and_prints_cpu_seconds_per_step():
