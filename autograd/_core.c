@@ -13,6 +13,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 
 /* ---- what `bind` hands over from the Python side ---------------------------------------------- */
 static PyObject *Tensor_type, *ndarray_type, *np_asarray, *grad_state, *collector, *creation_order;
@@ -30,6 +31,75 @@ static PyObject *s_f, *s_sequence, *s_next_check, *s_recorded, *s_parents, *s_ne
 static PyObject *s_input_meta, *s_saved, *s_origins, *s_differentiable_inputs, *s_latest, *s_freed;
 static PyObject *s_hooks, *s_retained, *s_astype, *s_copy, *s_flags, *s_writeable, *s_params;
 static PyObject *s_backward_depth, *s_active, *s_end, *s_rearm, *s_registered;
+
+/* A Tensor's fields are slots at fixed offsets: read and written in place, as CPython's specialised
+ * bytecodes do, instead of through the generic attribute protocol. Only where the object's type has
+ * the same slot descriptor and the generic attribute functions (Tensor itself, nn.Parameter); anything
+ * else takes the generic path. */
+typedef struct { const char *text; PyObject *name; PyObject *descriptor; Py_ssize_t offset; } Slot;
+static Slot slot_data = {"data"}, slot_requires_grad = {"requires_grad"}, slot__grad = {"_grad"};
+static Slot slot_grad_fn = {"grad_fn"}, slot__hooks = {"_hooks"}, slot__version_counter = {"_version_counter"};
+static Slot *tensor_slots[] = {&slot_data, &slot_requires_grad, &slot__grad, &slot_grad_fn, &slot__hooks,
+                               &slot__version_counter};
+
+static int slot_usable(PyObject *obj, Slot *slot)
+{
+    PyTypeObject *type = Py_TYPE(obj);
+    if (slot->descriptor == NULL || type->tp_getattro != PyObject_GenericGetAttr
+            || type->tp_setattro != PyObject_GenericSetAttr)
+        return 0;
+    if (type == (PyTypeObject *)Tensor_type) return 1;
+    return PyType_IsSubtype(type, (PyTypeObject *)Tensor_type) && _PyType_Lookup(type, slot->name) == slot->descriptor;
+}
+
+static PyObject *tensor_get(PyObject *obj, Slot *slot)  /* obj.<slot>, a new reference */
+{
+    if (slot_usable(obj, slot)) {
+        PyObject *value = *(PyObject **)((char *)obj + slot->offset);
+        if (value != NULL) {
+            Py_INCREF(value);
+            return value;
+        }
+    }
+    return PyObject_GetAttr(obj, slot->name);  /* also raises the AttributeError of an unset slot */
+}
+
+static int tensor_set(PyObject *obj, Slot *slot, PyObject *value)  /* obj.<slot> = value */
+{
+    if (!slot_usable(obj, slot)) return PyObject_SetAttr(obj, slot->name, value);
+    PyObject **where = (PyObject **)((char *)obj + slot->offset), *old = *where;
+    Py_INCREF(value);
+    *where = value;
+    Py_XDECREF(old);
+    return 0;
+}
+
+static int tensor_truth(PyObject *obj, Slot *slot)  /* bool(obj.<slot>), -1 on error */
+{
+    PyObject *value = tensor_get(obj, slot);
+    if (value == NULL) return -1;
+    int truth = value == Py_True ? 1 : value == Py_False || value == Py_None ? 0 : PyObject_IsTrue(value);
+    Py_DECREF(value);
+    return truth;
+}
+
+/* bind: the slots' descriptors and offsets on the Tensor class */
+static int find_tensor_slots(void)
+{
+    for (size_t i = 0; i < sizeof(tensor_slots) / sizeof(tensor_slots[0]); i++) {
+        Slot *slot = tensor_slots[i];
+        Py_CLEAR(slot->descriptor);
+        if (slot->name == NULL && (slot->name = PyUnicode_InternFromString(slot->text)) == NULL) return -1;
+        PyObject *descriptor = _PyType_Lookup((PyTypeObject *)Tensor_type, slot->name);
+        if (descriptor == NULL || !Py_IS_TYPE(descriptor, &PyMemberDescr_Type)) continue;  /* generic path */
+        PyMemberDef *member = ((PyMemberDescrObject *)descriptor)->d_member;
+        if (member->type != T_OBJECT_EX || (member->flags & READONLY)) continue;
+        Py_INCREF(descriptor);
+        slot->descriptor = descriptor;
+        slot->offset = member->offset;
+    }
+    return 0;
+}
 
 #define IS_TENSOR(o) PyObject_TypeCheck((o), (PyTypeObject *)Tensor_type)
 #define SET(o, name, value) if (PyObject_SetAttr((o), (name), (value)) < 0) goto error
@@ -133,11 +203,11 @@ static PyObject *make_result(PyObject *cls, PyObject *ctx, PyObject *raw, PyObje
         Py_DECREF(checked);
     }
     if ((result = new_instance(Tensor_type)) == NULL) return NULL;
-    SET(result, s_data, out);
-    SET(result, s__grad, Py_None);
-    SET(result, s__hooks, Py_None);
+    if (tensor_set(result, &slot_data, out) < 0) goto error;
+    if (tensor_set(result, &slot__grad, Py_None) < 0) goto error;
+    if (tensor_set(result, &slot__hooks, Py_None) < 0) goto error;
     if ((counter = new_counter()) == NULL) goto error;
-    SET(result, s__version_counter, counter);
+    if (tensor_set(result, &slot__version_counter, counter) < 0) goto error;
     Py_CLEAR(counter);
     int enabled = truth_of(grad_state, s_grad_enabled);
     if (enabled < 0) goto error;
@@ -162,7 +232,7 @@ error:
 static int share_counter(PyObject *result, PyObject *viewed)
 {
     if (viewed == NULL) return 0;
-    return PyObject_SetAttr(result, s__version_counter, viewed);
+    return tensor_set(result, &slot__version_counter, viewed);
 }
 
 /* out.base, or NULL with no error when it is None */
@@ -194,7 +264,7 @@ static int number_node(PyObject *ctx)
 static PyObject *parent_of(PyObject *x, int needs)  /* (x.grad_fn or x) if needs else None */
 {
     if (!needs) Py_RETURN_NONE;
-    PyObject *node = PyObject_GetAttr(x, s_grad_fn);
+    PyObject *node = tensor_get(x, &slot_grad_fn);
     if (node == NULL || node != Py_None) return node;
     Py_DECREF(node);
     Py_INCREF(x);
@@ -237,7 +307,7 @@ static int note_saved(PyObject *ctx, PyObject *raw, PyObject *out, PyObject **in
     for (Py_ssize_t i = 0; i <= count; i++) {
         PyObject *array = i < count ? arrays[i] : out, *owner = i < count ? inputs[i] : result;
         PyObject *id = PyLong_FromVoidPtr(array);
-        PyObject *counter = id == NULL ? NULL : PyObject_GetAttr(owner, s__version_counter);
+        PyObject *counter = id == NULL ? NULL : tensor_get(owner, &slot__version_counter);
         if (counter == NULL) { Py_XDECREF(id); goto error; }
         PyList_SET_ITEM(origins, 2 * i, id);
         PyList_SET_ITEM(origins, 2 * i + 1, counter);
@@ -272,10 +342,10 @@ static PyObject *apply1(PyObject *module, PyObject *const *args, Py_ssize_t narg
     Py_DECREF(special);
     if (!IS_TENSOR(x) || special == Py_True) return PyObject_Vectorcall(py_apply1, args, 2, NULL);
     PyObject *data = NULL, *ctx = NULL, *raw = NULL, *out = NULL, *result = NULL, *counter = NULL, *node_attr = NULL;
-    if ((data = PyObject_GetAttr(x, s_data)) == NULL) goto error;
+    if ((data = tensor_get(x, &slot_data)) == NULL) goto error;
     if ((ctx = new_instance(cls)) == NULL) goto error;
     if ((raw = run_forward(cls, ctx, &data, 1)) == NULL) goto error;
-    int needs = truth_of(x, s_requires_grad);
+    int needs = tensor_truth(x, &slot_requires_grad);
     if (needs < 0) goto error;
     int record = 0, failed;
     if ((result = make_result(cls, ctx, raw, &out, needs, &record)) == NULL) goto error;
@@ -284,7 +354,7 @@ static PyObject *apply1(PyObject *module, PyObject *const *args, Py_ssize_t narg
     if (base != NULL) {
         PyObject *data_base = PyObject_GetAttr(data, s_base);
         if (data_base != NULL && (base == data || base == data_base))
-            counter = PyObject_GetAttr(x, s__version_counter);
+            counter = tensor_get(x, &slot__version_counter);
         failed = data_base == NULL || (counter == NULL && PyErr_Occurred()) || share_counter(result, counter) < 0;
         Py_XDECREF(data_base);
         Py_DECREF(base);
@@ -309,8 +379,8 @@ static PyObject *apply1(PyObject *module, PyObject *const *args, Py_ssize_t narg
     Py_XDECREF(metas);
     if (failed) goto error;
     if (note_saved(ctx, raw, out, &x, &data, 1, result) < 0) goto error;
-    SET(result, s_requires_grad, Py_True);
-    SET(result, s_grad_fn, ctx);
+    if (tensor_set(result, &slot_requires_grad, Py_True) < 0) goto error;
+    if (tensor_set(result, &slot_grad_fn, ctx) < 0) goto error;
 done:
     Py_XDECREF(data); Py_XDECREF(ctx); Py_XDECREF(raw); Py_XDECREF(out); Py_XDECREF(counter);
     return result;
@@ -323,7 +393,7 @@ error:
 /* a Python scalar beside a Tensor: function.py's cached constant (one dict lookup when cached) */
 static PyObject *scalar_operand(PyObject *scalar, PyObject *tensor)
 {
-    PyObject *data = PyObject_GetAttr(tensor, s_data);
+    PyObject *data = tensor_get(tensor, &slot_data);
     PyObject *dtype = data == NULL ? NULL : PyObject_GetAttr(data, s_dtype);
     Py_XDECREF(data);
     if (dtype == NULL) return NULL;
@@ -370,11 +440,12 @@ static PyObject *apply2(PyObject *module, PyObject *const *args, Py_ssize_t narg
     PyObject *arrays[2] = {NULL, NULL}, *inputs[2] = {a, b};
     PyObject *ctx = NULL, *raw = NULL, *out = NULL, *result = NULL, *counter = NULL;
     PyObject *parent_a = NULL, *parent_b = NULL;
-    if ((arrays[0] = PyObject_GetAttr(a, s_data)) == NULL) goto error;
-    if ((arrays[1] = PyObject_GetAttr(b, s_data)) == NULL) goto error;
+    if ((arrays[0] = tensor_get(a, &slot_data)) == NULL) goto error;
+    if ((arrays[1] = tensor_get(b, &slot_data)) == NULL) goto error;
     if ((ctx = new_instance(cls)) == NULL) goto error;
     if ((raw = run_forward(cls, ctx, arrays, 2)) == NULL) goto error;
-    int a_needs = truth_of(a, s_requires_grad), b_needs = a_needs < 0 ? -1 : truth_of(b, s_requires_grad);
+    int a_needs = tensor_truth(a, &slot_requires_grad);
+    int b_needs = a_needs < 0 ? -1 : tensor_truth(b, &slot_requires_grad);
     if (b_needs < 0) goto error;
     int record = 0, failed;
     if ((result = make_result(cls, ctx, raw, &out, a_needs || b_needs, &record)) == NULL) goto error;
@@ -408,8 +479,8 @@ static PyObject *apply2(PyObject *module, PyObject *const *args, Py_ssize_t narg
     Py_XDECREF(metas);
     if (failed) goto error;
     if (note_saved(ctx, raw, out, inputs, arrays, 2, result) < 0) goto error;
-    SET(result, s_requires_grad, Py_True);
-    SET(result, s_grad_fn, ctx);
+    if (tensor_set(result, &slot_requires_grad, Py_True) < 0) goto error;
+    if (tensor_set(result, &slot_grad_fn, ctx) < 0) goto error;
 done:
     Py_XDECREF(arrays[0]); Py_XDECREF(arrays[1]); Py_XDECREF(ctx); Py_XDECREF(raw); Py_XDECREF(out);
     Py_XDECREF(counter); Py_XDECREF(parent_a); Py_XDECREF(parent_b); Py_XDECREF(own_a); Py_XDECREF(own_b);
@@ -440,16 +511,16 @@ static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs
     for (Py_ssize_t i = 0; i < count; i++) {  /* one pass: arrays, parents, needs, meta, version counters */
         PyObject *x = given[i];
         if (IS_TENSOR(x)) {
-            PyObject *data = PyObject_GetAttr(x, s_data);
+            PyObject *data = tensor_get(x, &slot_data);
             if (data == NULL) goto error;
             PyObject *pair = meta_of(data), *id = PyLong_FromVoidPtr(data);
-            PyObject *counter = PyObject_GetAttr(x, s__version_counter);
+            PyObject *counter = tensor_get(x, &slot__version_counter);
             int failed = pair == NULL || id == NULL || counter == NULL || PyList_Append(arrays, data) < 0
                 || PyList_Append(meta, pair) < 0 || PyList_Append(origins, id) < 0
                 || PyList_Append(origins, counter) < 0;
             Py_DECREF(data); Py_XDECREF(pair); Py_XDECREF(id); Py_XDECREF(counter);
             if (failed) goto error;
-            int wants = truth_of(x, s_requires_grad);
+            int wants = tensor_truth(x, &slot_requires_grad);
             if (wants < 0) goto error;
             if (wants) {
                 requires_grad = 1;
@@ -571,7 +642,7 @@ static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs
                 Py_XDECREF(replaced);
                 if (failed) goto error;
             }
-            PyObject *id = PyLong_FromVoidPtr(out), *counter = PyObject_GetAttr(result, s__version_counter);
+            PyObject *id = PyLong_FromVoidPtr(out), *counter = tensor_get(result, &slot__version_counter);
             failed = id == NULL || counter == NULL || PyList_Append(origins, id) < 0
                 || PyList_Append(origins, counter) < 0 || PyObject_SetAttr(ctx, s_origins, origins) < 0;
             Py_XDECREF(id);
@@ -579,8 +650,8 @@ static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs
             if (failed) goto error;
         }
     }
-    SET(result, s_requires_grad, Py_True);
-    SET(result, s_grad_fn, ctx);
+    if (tensor_set(result, &slot_requires_grad, Py_True) < 0) goto error;
+    if (tensor_set(result, &slot_grad_fn, ctx) < 0) goto error;
 done:
     Py_XDECREF(inputs); Py_XDECREF(arrays); Py_XDECREF(parents); Py_XDECREF(needs); Py_XDECREF(meta);
     Py_XDECREF(origins); Py_XDECREF(ctx); Py_XDECREF(raw); Py_XDECREF(out); Py_XDECREF(params);
@@ -847,7 +918,7 @@ static int accumulate_one(PyObject *leaf, PyObject *grad, PyObject *held, PyObje
     }
     if ((key = PyLong_FromVoidPtr(grad)) == NULL || PySet_Add(held, key) < 0) goto error;  /* a .grad holds its own */
     Py_CLEAR(key);
-    if ((previous = PyObject_GetAttr(leaf, s__grad)) == NULL) goto error;
+    if ((previous = tensor_get(leaf, &slot__grad)) == NULL) goto error;
     if (previous != Py_None) {  /* a second backward adds to .grad */
         if (PyDict_SetItem(restore, leaf, previous) < 0) goto error;
         PyObject *old_shape = PyObject_GetAttr(previous, s_shape);
@@ -861,21 +932,21 @@ static int accumulate_one(PyObject *leaf, PyObject *grad, PyObject *held, PyObje
             Py_XDECREF(refused);
             if (refused == NULL) goto error;
         }
-        PyObject *old = PyObject_GetAttr(previous, s_data);
+        PyObject *old = tensor_get(previous, &slot_data);
         PyObject *sum = old == NULL ? NULL : PyNumber_Add(old, grad);
         Py_XDECREF(old);
         Py_SETREF(grad, sum);
         if (grad == NULL) goto error;
     }
     if ((accumulated = new_instance(Tensor_type)) == NULL) goto error;
-    SET(accumulated, s_data, grad);
-    SET(accumulated, s_requires_grad, Py_False);
-    SET(accumulated, s__grad, Py_None);
-    SET(accumulated, s_grad_fn, Py_None);
-    SET(accumulated, s__hooks, Py_None);
+    if (tensor_set(accumulated, &slot_data, grad) < 0) goto error;
+    if (tensor_set(accumulated, &slot_requires_grad, Py_False) < 0) goto error;
+    if (tensor_set(accumulated, &slot__grad, Py_None) < 0) goto error;
+    if (tensor_set(accumulated, &slot_grad_fn, Py_None) < 0) goto error;
+    if (tensor_set(accumulated, &slot__hooks, Py_None) < 0) goto error;
     if ((counter = new_counter()) == NULL) goto error;
-    SET(accumulated, s__version_counter, counter);
-    SET(leaf, s__grad, accumulated);  /* the engine's own gradients match by construction: no setter check */
+    if (tensor_set(accumulated, &slot__version_counter, counter) < 0) goto error;
+    if (tensor_set(leaf, &slot__grad, accumulated) < 0) goto error;  /* the engine's own gradients match by construction: no setter check */
     Py_DECREF(counter);
     Py_DECREF(accumulated);
     Py_DECREF(previous);
@@ -907,7 +978,7 @@ static PyObject *accumulate(PyObject *module, PyObject *const *args, Py_ssize_t 
             Py_ssize_t again = 0;
             while (PyDict_Next(leaf_grads, &again, &done, &ignored) && done != leaf) {
                 PyObject *kept = PyDict_GetItem(restore, done);
-                if (PyObject_SetAttr(done, s__grad, kept != NULL ? kept : Py_None) < 0) PyErr_Clear();
+                if (tensor_set(done, &slot__grad, kept != NULL ? kept : Py_None) < 0) PyErr_Clear();
             }
             PyErr_Restore(type, value, traceback);
             Py_DECREF(leaf);
@@ -979,7 +1050,7 @@ static PyObject *backward_plain(PyObject *module, PyObject *const *args, Py_ssiz
         int failed = 0;
         for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(items) && !failed; i++) {
             PyObject *root = PySequence_Fast_GET_ITEM(items, i);
-            PyObject *parent = parent_of(root, 1), *data = PyObject_GetAttr(root, s_data);
+            PyObject *parent = parent_of(root, 1), *data = tensor_get(root, &slot_data);
             PyObject *meta = data == NULL ? NULL : meta_of(data);
             failed = parent == NULL || meta == NULL || PyList_Append(parents, parent) < 0
                 || PyList_Append(metas, meta) < 0;
@@ -1047,6 +1118,7 @@ static PyObject *bind(PyObject *module, PyObject *names)
                         "and native_floats a set");
         return NULL;
     }
+    if (find_tensor_slots() < 0) return NULL;
     Py_RETURN_NONE;
 }
 
