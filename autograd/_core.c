@@ -21,7 +21,7 @@ static PyObject *native_floats, *scalar_cache, *version_clock;
 static PyObject *py_apply1, *py_apply2, *py_scalar_constant, *py_forward_error, *py_check_forward;
 static PyObject *py_counter_of_viewed, *py_unrecorded, *py_reduced_to, *py_check_delivered;
 static PyObject *py_check_usable, *py_node_hooks, *py_refuse_count, *py_check_accumulation;
-static PyObject *py_with_constants, *py_accumulate_into_leaves, *leaf_hooks;
+static PyObject *py_with_constants, *py_accumulate_into_leaves, *leaf_hooks, *py_backward, *py_set_grad, *np_array;
 static PyObject *empty_tuple, *minus_one, *zero, *one;
 
 /* interned attribute names */
@@ -30,7 +30,7 @@ static PyObject *s__version_counter, *s_base, *s_requires_grad, *s_grad_fn, *s_d
 static PyObject *s_f, *s_sequence, *s_next_check, *s_recorded, *s_parents, *s_needs_input_grad;
 static PyObject *s_input_meta, *s_saved, *s_origins, *s_differentiable_inputs, *s_latest, *s_freed;
 static PyObject *s_hooks, *s_retained, *s_astype, *s_copy, *s_flags, *s_writeable, *s_params;
-static PyObject *s_backward_depth, *s_active, *s_end, *s_rearm, *s_registered;
+static PyObject *s_backward_depth, *s_active, *s_end, *s_rearm, *s_registered, *s_ndim, *s_ops_before_pause;
 
 /* A Tensor's fields are slots at fixed offsets: read and written in place, as CPython's specialised
  * bytecodes do, instead of through the generic attribute protocol. Only where the object's type has
@@ -255,6 +255,21 @@ static int number_node(PyObject *ctx)
     Py_XDECREF(next_check);
     Py_DECREF(sequence);
     if (due <= 0) return due;
+    PyObject *rearm = PyObject_GetAttr(collector, s_rearm);
+    next_check = rearm == NULL ? NULL : PyObject_GetAttr(collector, s_next_check);
+    int first = next_check == NULL ? -1 : PyObject_RichCompareBool(next_check, rearm, Py_EQ);
+    Py_XDECREF(rearm);
+    Py_XDECREF(next_check);
+    if (first < 0) return -1;
+    if (first) {  /* collector_pause.recorded's first branch: the first op of a recording sets the check */
+        PyObject *count = PyObject_GetAttr(collector, s_ops_before_pause), *sequence = PyObject_GetAttr(ctx, s_sequence);
+        PyObject *check = count == NULL || sequence == NULL ? NULL : PyNumber_Add(sequence, count);
+        Py_XDECREF(count);
+        Py_XDECREF(sequence);
+        int failed = check == NULL || PyObject_SetAttr(collector, s_next_check, check) < 0;
+        Py_XDECREF(check);
+        return failed ? -1 : 0;
+    }
     PyObject *done = PyObject_CallMethodOneArg(collector, s_recorded, ctx);
     if (done == NULL) return -1;
     Py_DECREF(done);
@@ -1086,6 +1101,91 @@ cleanup:
     return answer;
 }
 
+/* ---- backward(tensor, grad=None, retain_graph=False, create_graph=False): engine.backward -------------- */
+/* The common calls (`loss.backward()` on a 0-d loss, `y.backward(array_or_tensor)`, positional arguments,
+ * no create_graph) are translated; every other call, and every error, is engine.backward's own. */
+static PyObject *backward_plain(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
+static PyObject *root_gradient(PyObject *tensor, PyObject *grad)  /* _root_grad's common cases, or NULL */
+{
+    PyObject *data = tensor_get(tensor, &slot_data), *dtype = NULL, *given = NULL;
+    if (data == NULL) return NULL;
+    if ((dtype = PyObject_GetAttr(data, s_dtype)) == NULL) goto done;
+    if (grad == Py_None) {  /* a 0-d loss: its seed is np.array(1, dtype) */
+        PyObject *ndim = PyObject_GetAttr(data, s_ndim);
+        int scalar = ndim == NULL ? -1 : PyObject_RichCompareBool(ndim, zero, Py_EQ);
+        Py_XDECREF(ndim);
+        if (scalar == 1) {
+            PyObject *call_args[2] = {one, dtype};
+            given = PyObject_Vectorcall(np_array, call_args, 2, NULL);
+        }
+        goto done;
+    }
+    PyObject *source = NULL;
+    if (IS_TENSOR(grad)) source = tensor_get(grad, &slot_data);
+    else if (Py_TYPE(grad) == (PyTypeObject *)ndarray_type) { source = grad; Py_INCREF(source); }
+    else goto done;
+    if (source == NULL) goto done;
+    {   /* one call converts, casts and copies: backward never writes into the caller's array */
+        PyObject *call_args[2] = {source, dtype};
+        given = PyObject_Vectorcall(np_array, call_args, 2, NULL);
+        Py_DECREF(source);
+    }
+    if (given != NULL) {
+        PyObject *shape = PyObject_GetAttr(given, s_shape), *wanted = PyObject_GetAttr(data, s_shape);
+        int same = shape == NULL || wanted == NULL ? -1 : PyObject_RichCompareBool(shape, wanted, Py_EQ);
+        Py_XDECREF(shape);
+        Py_XDECREF(wanted);
+        if (same != 1) Py_CLEAR(given);  /* the wrong shape: engine.backward says so */
+    }
+done:
+    PyErr_Clear();  /* anything unusual is left to engine.backward, which gives the error itself */
+    Py_DECREF(data);
+    Py_XDECREF(dtype);
+    return given;
+}
+
+static PyObject *backward(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    if (kwnames != NULL || nargs < 1 || nargs > 4) return PyObject_Vectorcall(py_backward, args, nargs, kwnames);
+    PyObject *tensor = args[0], *grad = nargs > 1 ? args[1] : Py_None, *retain = nargs > 2 ? args[2] : Py_False;
+    int create = nargs > 3 ? PyObject_IsTrue(args[3]) : 0;
+    if (create < 0) return NULL;
+    int wants = create ? 0 : IS_TENSOR(tensor) ? tensor_truth(tensor, &slot_requires_grad) : 0;
+    if (wants < 0) return NULL;
+    PyObject *root = wants ? root_gradient(tensor, grad) : NULL;
+    if (root == NULL) return PyObject_Vectorcall(py_backward, args, nargs, NULL);
+    PyObject *roots = PyList_New(1), *grads = PyList_New(1), *answer = NULL;
+    if (roots != NULL && grads != NULL) {
+        Py_INCREF(tensor);
+        PyList_SET_ITEM(roots, 0, tensor);
+        Py_INCREF(root);
+        PyList_SET_ITEM(grads, 0, root);
+        PyObject *plain_args[3] = {roots, grads, retain};
+        answer = backward_plain(module, plain_args, 3);
+    }
+    Py_XDECREF(roots);
+    Py_XDECREF(grads);
+    Py_DECREF(root);
+    return answer;
+}
+
+/* ---- set_grad(tensor, value): the `.grad` setter, Tensor._set_grad; None needs no check ------------------ */
+static PyObject *set_grad(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs == 2 && args[1] == Py_None && IS_TENSOR(args[0])) {
+        if (tensor_set(args[0], &slot__grad, Py_None) < 0) return NULL;
+        Py_RETURN_NONE;
+    }
+    return PyObject_Vectorcall(py_set_grad, args, nargs, NULL);
+}
+
+/* as_method(function): a builtin function that binds `self` as a class attribute (Tensor.backward) */
+static PyObject *as_method(PyObject *module, PyObject *function)
+{
+    return PyInstanceMethod_New(function);
+}
+
 /* ---- bind(namespace): the Python objects and helpers the functions above use --------------------- */
 static PyObject *bind(PyObject *module, PyObject *names)
 {
@@ -1100,7 +1200,7 @@ static PyObject *bind(PyObject *module, PyObject *names)
         {&py_check_usable, "check_usable"}, {&py_node_hooks, "node_hooks"},
         {&py_refuse_count, "refuse_count"}, {&py_check_accumulation, "check_accumulation"},
         {&py_with_constants, "with_constants"}, {&py_accumulate_into_leaves, "accumulate_into_leaves"},
-        {&leaf_hooks, "leaf_hooks"},
+        {&leaf_hooks, "leaf_hooks"}, {&py_backward, "backward"}, {&py_set_grad, "set_grad"}, {&np_array, "array"},
     };
     if (!PyDict_Check(names)) { PyErr_SetString(PyExc_TypeError, "bind(names: dict)"); return NULL; }
     for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
@@ -1131,6 +1231,12 @@ static PyMethodDef core_methods[] = {
      "run_backward's loop: (parents, grads, input_meta, grads_of, held, retain_graph, anomaly)."},
     {"accumulate", (PyCFunction)(void (*)(void))accumulate, METH_FASTCALL,
      "_accumulate_into_leaves without create_graph: (leaf_grads, held)."},
+    {"backward", (PyCFunction)(void (*)(void))backward, METH_FASTCALL | METH_KEYWORDS,
+     "backward(tensor, grad=None, retain_graph=False, create_graph=False)\n--\n\n"
+     "Accumulate the gradient of `tensor` into `.grad` of every leaf that requires it (Tensor.backward; "
+     "the compiled core's translation of autograd.engine.backward)."},
+    {"set_grad", (PyCFunction)(void (*)(void))set_grad, METH_FASTCALL, "Tensor._set_grad(tensor, value), compiled."},
+    {"as_method", as_method, METH_O, "A function that binds self as a class attribute."},
     {"backward_plain", (PyCFunction)(void (*)(void))backward_plain, METH_FASTCALL,
      "run_backward without create_graph or capture: (roots, root_grads, retain_graph)."},
     {"bind", bind, METH_O, "Hand over the Python objects and helpers (autograd/compiled.py calls it)."},
@@ -1159,7 +1265,8 @@ PyMODINIT_FUNC PyInit__core(void)
         {&s_latest, "latest"}, {&s_freed, "freed"}, {&s_hooks, "hooks"}, {&s_retained, "retained"},
         {&s_astype, "astype"}, {&s_copy, "copy"}, {&s_flags, "flags"}, {&s_writeable, "writeable"},
         {&s_params, "params"}, {&s_backward_depth, "backward_depth"}, {&s_active, "active"}, {&s_end, "end"},
-        {&s_rearm, "rearm"}, {&s_registered, "registered"},
+        {&s_rearm, "rearm"}, {&s_registered, "registered"}, {&s_ndim, "ndim"},
+        {&s_ops_before_pause, "ops_before_pause"},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if ((*names[i].slot = PyUnicode_InternFromString(names[i].text)) == NULL) return NULL;

@@ -78,11 +78,14 @@ def install(tensor_type) -> bool:
         "node_hooks": engine._node_hooks, "refuse_count": engine._refuse_gradient_count,
         "check_accumulation": engine._check_accumulation, "with_constants": function._with_constants,
         "accumulate_into_leaves": engine._accumulate_into_leaves, "leaf_hooks": engine.LeafHooks,
+        "backward": engine.backward, "set_grad": tensor_type._set_grad, "array": np.array,
     })
     function.Function.apply = classmethod(_core.apply)
     function.Function._apply1 = classmethod(_core.apply1)
     function.Function._apply2 = classmethod(_core.apply2)
     engine.backward_plain = _core.backward_plain
+    tensor_type.backward = _core.as_method(_core.backward)
+    tensor_type.grad = property(tensor_type.grad.fget, _core.set_grad, None, tensor_type.grad.__doc__)
     engine.accumulate_plain = _core.accumulate
     active = True
     return True

@@ -109,15 +109,16 @@ def test_compare_trees_times_two_checkouts_and_reports_a_missing_case(tmp_path):
     assert done.returncode == 0 and "not run in before" in done.stdout, done.stdout + done.stderr
 
 
-def test_bytecode_profile_counts_one_step_and_names_the_engine():
-    done = subprocess.run([sys.executable, str(BENCHMARKS / "bytecode_profile.py"), "add", "core", "--top", "3"],
+def test_bytecode_profile_counts_one_step_and_names_the_ops_code():
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "bytecode_profile.py"), "add", "core", "--top", "30"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     header, *rows = done.stdout.splitlines()
     total = int(header.split(": ")[1].split()[0].replace(",", ""))
     counts = [int(row.split()[0].replace(",", "")) for row in rows]
-    assert len(rows) == 3 and counts == sorted(counts, reverse=True) and sum(counts) <= total
-    assert any("engine.py:" in row for row in rows)  # a step of add is mostly its backward's Python
+    assert 3 <= len(rows) <= 30 and counts == sorted(counts, reverse=True) and sum(counts) == total
+    # the add's own forward and backward run as Python bytecode on either engine (the compiled core calls them)
+    assert any("elementwise.py:forward" in row for row in rows) and any("elementwise.py:backward" in row for row in rows)
 
 
 def test_run_steps_runs_the_floor_or_gradsight_and_prints_cpu_seconds_per_step():

@@ -206,3 +206,58 @@ def test_the_graph_is_freed_once_its_output_is_dropped():
     y.sum().backward()
     del y
     assert node() is None
+
+
+# ----- Tensor.backward and the .grad setter: the compiled calls give what engine.backward gives ------------------
+
+BACKWARD_CALLS = {
+    "0-d loss": ((), {}, lambda x: (x * x).sum()),
+    "array seed": ((np.full(3, 2.0),), {}, lambda x: x * x),
+    "Tensor seed": ((ag.tensor(np.full(3, 2.0)),), {}, lambda x: x * x),
+    "float32 seed, cast": ((np.full(3, 2.0, np.float32),), {}, lambda x: x * x),
+    "list seed": (([1.0, 2.0, 3.0],), {}, lambda x: x * x),
+    "keywords": ((), {"retain_graph": True}, lambda x: (x * x).sum()),
+    "positional retain": ((None, True), {}, lambda x: (x * x).sum()),
+    "create_graph": ((None, False, True), {}, lambda x: (x * x).sum()),
+    "shape-(1,) loss": ((), {}, lambda x: (x * x).sum().reshape(1)),
+}
+BACKWARD_ERRORS = {
+    "non-scalar without a seed": ((), lambda x: x * x),
+    "seed of the wrong shape": ((np.ones(4),), lambda x: x * x),
+    "no grad_fn": ((), lambda x: ag.tensor(1.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BACKWARD_CALLS))
+def test_tensor_backward_gives_what_engine_backward_gives(name):
+    args, kwargs, build = BACKWARD_CALLS[name]
+    grads = []
+    for call in (lambda y: y.backward(*args, **kwargs), lambda y: engine.backward(y, *args, **kwargs)):
+        x = ag.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+        call(build(x))
+        grads.append(x.grad.data)
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("name", sorted(BACKWARD_ERRORS))
+def test_tensor_backward_refuses_what_engine_backward_refuses(name):
+    args, build = BACKWARD_ERRORS[name]
+    x = ag.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    with pytest.raises(RuntimeError) as python_error:
+        engine.backward(build(x), *args)
+    with pytest.raises(RuntimeError) as tensor_error:
+        build(x).backward(*args)
+    assert str(tensor_error.value) == str(python_error.value) and x.grad is None
+
+
+def test_the_grad_setter_still_checks_what_it_is_given():
+    x = ag.tensor(np.ones(3), requires_grad=True)
+    x.grad = ag.tensor(np.full(3, 2.0))
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0, 2.0])
+    x.grad = None
+    assert x.grad is None
+    with pytest.raises(RuntimeError, match="the assigned gradient has shape"):
+        x.grad = ag.tensor(np.ones(4))
+    with pytest.raises(TypeError, match="assign a Tensor or None"):
+        x.grad = np.ones(3)
+    assert x.grad is None
