@@ -118,7 +118,8 @@ def test_bytecode_profile_counts_one_step_and_names_the_ops_code():
     counts = [int(row.split()[0].replace(",", "")) for row in rows]
     assert 3 <= len(rows) <= 30 and counts == sorted(counts, reverse=True) and sum(counts) == total
     # the add's own forward and backward run as Python bytecode on either engine (the compiled core calls them)
-    assert any("elementwise.py:forward" in row for row in rows) and any("elementwise.py:backward" in row for row in rows)
+    for function in ("elementwise.py:forward", "elementwise.py:backward"):
+        assert any(function in row for row in rows), function
 
 
 def test_run_steps_runs_the_floor_or_gradsight_and_prints_cpu_seconds_per_step():
