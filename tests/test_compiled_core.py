@@ -199,6 +199,28 @@ def test_a_training_step_leaks_no_references():
     assert len(gc.get_objects()) - objects < 50  # 50 steps of 100 ops: a leak of one object per op shows
 
 
+def test_refused_calls_leak_no_references():
+    x = ag.tensor(np.ones((2, 3)), requires_grad=True)
+    w = ag.tensor(np.ones((2, 3)))
+
+    def refused():
+        calls = (lambda: x @ w, lambda: (x * 2.0).backward(np.ones(4)), lambda: (x * w).sum().backward(1, 2, 3, 4, 5))
+        for call in calls:  # a forward error, a seed of the wrong shape, too many arguments
+            with pytest.raises((ValueError, RuntimeError, TypeError)):
+                call()
+
+    for _ in range(3):
+        refused()
+    data_references = sys.getrefcount(x.data), sys.getrefcount(w.data)
+    gc.collect()
+    objects = len(gc.get_objects())
+    for _ in range(100):
+        refused()
+    gc.collect()
+    assert (sys.getrefcount(x.data), sys.getrefcount(w.data)) == data_references
+    assert len(gc.get_objects()) - objects < 50
+
+
 def test_the_graph_is_freed_once_its_output_is_dropped():
     x = ag.tensor(np.ones(3), requires_grad=True)
     y = ag.tanh(x * 2.0) + x
