@@ -150,7 +150,41 @@ static int is_floating(PyObject *out)
     return floating;
 }
 
-/* The op's forward on the arrays; an error it raises is re-raised as function.py's _forward_error. */
+/* A pending ValueError, IndexError or TypeError of an op's forward, re-raised as function.py's
+ * _forward_error makes it (naming the op and its inputs' shapes), from the original. The inputs are
+ * `listed`, or else the first `count` of `arrays`. Any other error is left as it is. */
+static void name_forward_error(PyObject *cls, PyObject *listed, PyObject *const *arrays, Py_ssize_t count)
+{
+    if (!(PyErr_ExceptionMatches(PyExc_ValueError) || PyErr_ExceptionMatches(PyExc_IndexError)
+          || PyErr_ExceptionMatches(PyExc_TypeError)))
+        return;
+    PyObject *type, *error, *traceback;
+    PyErr_Fetch(&type, &error, &traceback);
+    PyErr_NormalizeException(&type, &error, &traceback);
+    if (traceback != NULL) PyException_SetTraceback(error, traceback);
+    Py_XDECREF(type);
+    Py_XDECREF(traceback);
+    if (listed != NULL) {
+        Py_INCREF(listed);
+    } else if ((listed = PyList_New(count)) != NULL) {
+        for (Py_ssize_t i = 0; i < count; i++) {
+            Py_INCREF(arrays[i]);
+            PyList_SET_ITEM(listed, i, arrays[i]);
+        }
+    }
+    PyObject *wrapped = listed == NULL ? NULL :
+        PyObject_CallFunctionObjArgs(py_forward_error, cls, error, listed, NULL);
+    Py_XDECREF(listed);
+    if (wrapped == NULL) {
+        Py_DECREF(error);
+        return;
+    }
+    PyException_SetCause(wrapped, error);  /* `raise ... from error`; steals error */
+    PyErr_SetObject((PyObject *)Py_TYPE(wrapped), wrapped);
+    Py_DECREF(wrapped);
+}
+
+/* The op's forward on one or two arrays, its error named by name_forward_error. */
 static PyObject *run_forward(PyObject *cls, PyObject *ctx, PyObject **arrays, Py_ssize_t count)
 {
     PyObject *forward = PyObject_GetAttr(cls, s_forward);
@@ -158,28 +192,8 @@ static PyObject *run_forward(PyObject *cls, PyObject *ctx, PyObject **arrays, Py
     PyObject *args[3] = {ctx, count > 0 ? arrays[0] : NULL, count > 1 ? arrays[1] : NULL};
     PyObject *raw = PyObject_Vectorcall(forward, args, 1 + count, NULL);
     Py_DECREF(forward);
-    if (raw != NULL || !(PyErr_ExceptionMatches(PyExc_ValueError) || PyErr_ExceptionMatches(PyExc_IndexError)
-                         || PyErr_ExceptionMatches(PyExc_TypeError)))
-        return raw;
-    PyObject *type, *error, *traceback;
-    PyErr_Fetch(&type, &error, &traceback);
-    PyErr_NormalizeException(&type, &error, &traceback);
-    if (traceback != NULL) PyException_SetTraceback(error, traceback);
-    Py_XDECREF(type);
-    Py_XDECREF(traceback);
-    PyObject *listed = PyList_New(count);
-    if (listed == NULL) { Py_DECREF(error); return NULL; }
-    for (Py_ssize_t i = 0; i < count; i++) {
-        Py_INCREF(arrays[i]);
-        PyList_SET_ITEM(listed, i, arrays[i]);
-    }
-    PyObject *wrapped = PyObject_CallFunctionObjArgs(py_forward_error, cls, error, listed, NULL);
-    Py_DECREF(listed);
-    if (wrapped == NULL) { Py_DECREF(error); return NULL; }
-    PyException_SetCause(wrapped, error);  /* `raise ... from error`; steals error */
-    PyErr_SetObject((PyObject *)Py_TYPE(wrapped), wrapped);
-    Py_DECREF(wrapped);
-    return NULL;
+    if (raw == NULL) name_forward_error(cls, NULL, arrays, count);
+    return raw;
 }
 
 /* The steps _apply1 and _apply2 share after forward: the output array, the anomaly check, the result
@@ -572,23 +586,7 @@ static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs
         PyMem_Free(call_args);
     }
     if (raw == NULL) {
-        if (PyErr_ExceptionMatches(PyExc_ValueError) || PyErr_ExceptionMatches(PyExc_IndexError)
-                || PyErr_ExceptionMatches(PyExc_TypeError)) {
-            PyObject *type, *error, *traceback;
-            PyErr_Fetch(&type, &error, &traceback);
-            PyErr_NormalizeException(&type, &error, &traceback);
-            if (traceback != NULL) PyException_SetTraceback(error, traceback);
-            Py_XDECREF(type);
-            Py_XDECREF(traceback);
-            PyObject *wrapped = PyObject_CallFunctionObjArgs(py_forward_error, cls, error, arrays, NULL);
-            if (wrapped == NULL) {
-                Py_DECREF(error);
-            } else {
-                PyException_SetCause(wrapped, error);
-                PyErr_SetObject((PyObject *)Py_TYPE(wrapped), wrapped);
-                Py_DECREF(wrapped);
-            }
-        }
+        name_forward_error(cls, arrays, NULL, 0);
         goto error;
     }
     int record = 0, failed;

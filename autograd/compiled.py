@@ -58,12 +58,14 @@ def engine_name() -> str:
 _PYTHON_APPLY = function.Function.apply  # the reference implementations, kept for the fallbacks and tests
 _PYTHON_APPLY1 = function.Function._apply1
 _PYTHON_APPLY2 = function.Function._apply2
+_RECORDING = ("apply", "_apply1", "_apply2")
+_python_recording = {name: vars(function.Function)[name] for name in _RECORDING}  # the classmethod objects
+_tensor = {}  # set by install: the Tensor class and its Python `backward` and `grad`
 
 
 def install(tensor_type) -> bool:
     """Route the hot path through the compiled core, if it was built (tensor.py calls this once)."""
-    global active
-    if _core is None or active:
+    if _core is None or _tensor:
         return active
     _core.bind({
         "Tensor": tensor_type, "ndarray": np.ndarray, "asarray": np.asarray,
@@ -80,12 +82,42 @@ def install(tensor_type) -> bool:
         "accumulate_into_leaves": engine._accumulate_into_leaves, "leaf_hooks": engine.LeafHooks,
         "backward": engine.backward, "set_grad": tensor_type._set_grad, "array": np.array,
     })
-    function.Function.apply = classmethod(_core.apply)
-    function.Function._apply1 = classmethod(_core.apply1)
-    function.Function._apply2 = classmethod(_core.apply2)
-    engine.backward_plain = _core.backward_plain
-    tensor_type.backward = _core.as_method(_core.backward)
-    tensor_type.grad = property(tensor_type.grad.fget, _core.set_grad, None, tensor_type.grad.__doc__)
-    engine.accumulate_plain = _core.accumulate
-    active = True
+    _tensor.update(type=tensor_type, backward=vars(tensor_type)["backward"], grad=vars(tensor_type)["grad"])
+    use_compiled(True)
     return True
+
+
+def use_compiled(on: bool) -> None:
+    """Route the hot path through the compiled core (True) or the Python engine (False), in this process.
+    For measuring one against the other side by side (benchmarks/engine_ab.py) and for tests; a program
+    chooses with GRADSIGHT_PURE_PYTHON before it starts."""
+    global active, why_not
+    if on and not _tensor:
+        raise RuntimeError(f"the compiled core is not in use: {why_not}")
+    compiled_recording = {"apply": _core.apply, "_apply1": _core.apply1, "_apply2": _core.apply2} if on else {}
+    for name in _RECORDING:
+        setattr(function.Function, name,
+                classmethod(compiled_recording[name]) if on else _python_recording[name])
+    engine.backward_plain = _core.backward_plain if on else None
+    engine.accumulate_plain = _core.accumulate if on else engine._accumulate_plain
+    tensor_type = _tensor.get("type")
+    if tensor_type is not None:
+        tensor_type.backward = _core.as_method(_core.backward) if on else _tensor["backward"]
+        python_grad = _tensor["grad"]
+        tensor_type.grad = property(python_grad.fget, _core.set_grad, None, python_grad.__doc__) if on else python_grad
+    _rebind_operators()
+    active, why_not = on, "" if on else "switched off by use_compiled(False)"
+
+
+def _rebind_operators() -> None:
+    """tensor.py binds its operators' ops once (`_add = Add._apply2`): bind them again after a switch."""
+    import sys
+
+    tensor_module = sys.modules.get(f"{__package__}.tensor")
+    if tensor_module is None or not hasattr(tensor_module, "_add"):
+        return  # tensor.py is still being imported: it binds them itself, after install
+    ops = tensor_module._ops
+    tensor_module._add, tensor_module._sub = ops.Add._apply2, ops.Sub._apply2
+    tensor_module._mul, tensor_module._div = ops.Mul._apply2, ops.Div._apply2
+    tensor_module._matmul, tensor_module._neg = ops.Matmul._apply2, ops.Neg._apply1
+    tensor_module._transpose = ops.Transpose._apply1

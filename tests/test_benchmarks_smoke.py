@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
@@ -190,3 +192,15 @@ def test_an_isolated_case_takes_its_peers_in_turns_and_drops_one_that_failed(mon
     entry = results["timing"]["1"]["chain_100000"]["gradsight"]
     assert entry["times"] == [1.0] * 3 and entry["alongside"]["times"] == [2.0] * 3
     assert results["timing"]["1"]["chain_100000"]["micrograd"]["error"] == "RecursionError"
+
+
+def test_engine_ab_times_both_engines_side_by_side():
+    from autograd import compiled
+
+    if not compiled.active:
+        pytest.skip(f"the compiled core is not in use: {compiled.why_not}")
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "engine_ab.py"), "--cases", "add:core", "--rounds", "3"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    row = done.stdout.splitlines()[-1]
+    assert row.startswith("| add:core |") and row.count("|") == 5, done.stdout

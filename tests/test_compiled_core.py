@@ -283,3 +283,22 @@ def test_the_grad_setter_still_checks_what_it_is_given():
     with pytest.raises(TypeError, match="assign a Tensor or None"):
         x.grad = np.ones(3)
     assert x.grad is None
+
+
+@needs_core
+def test_switching_engines_in_one_process_routes_every_entry_point():
+    x = ag.tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+    w = ag.tensor(np.array([0.5, 0.25, 2.0]))
+    results = []
+    try:
+        for on in (False, True, False):
+            compiled.use_compiled(on)
+            assert compiled.active is on and (compiled.engine_name() == "compiled core") is on
+            assert (type(vars(ag.Tensor)["backward"]).__name__ == "instancemethod") is on
+            x.grad = None
+            (ag.tanh(x * w + 1.0).T @ x).backward()
+            results.append(x.grad.data)
+    finally:
+        compiled.use_compiled(True)
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_array_equal(results[1], results[2])
