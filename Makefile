@@ -30,7 +30,7 @@ lint: $(VENV)/.installed
 setup: $(VENV)/.installed $(CORE) graphviz
 
 # Reinstall only when the package metadata changes (editable install: code edits need nothing).
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,viz]'
