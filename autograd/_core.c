@@ -1,15 +1,19 @@
 /* gradsight's compiled core: the engine's per-op bookkeeping, in C.
  *
- * Four functions, each a line-by-line translation of the Python it replaces, which stays the
- * reference and runs whenever this file is not built (autograd/compiled.py loads it):
- *   apply1(cls, x)             Function._apply1      (autograd/function.py)
- *   apply2(cls, a, b)          Function._apply2      (autograd/function.py)
- *   backward_loop(...)         run_backward's loop   (autograd/engine.py, _backward_loop)
- *   accumulate(grads, held)    the plain path of _accumulate_into_leaves (autograd/engine.py)
- * Anything unusual (an op with differentiable_inputs, a non-Tensor operand that is not a Python
- * scalar, an error, hooks, anomaly checks) is handed to the Python helpers bound by `bind`, so every
- * message and every rare path is the Python code's own. The ops' forward and backward stay Python.
- * No NumPy C API: arrays are used through their Python attributes, so any NumPy version works.
+ * Each function is a line-by-line translation of the Python it replaces, which stays the reference
+ * and runs whenever this file is not built (autograd/compiled.py loads and installs it):
+ *   apply(cls, *inputs, **params)  Function.apply                    (autograd/function.py)
+ *   apply1(cls, x)                 Function._apply1                  (autograd/function.py)
+ *   apply2(cls, a, b)              Function._apply2                  (autograd/function.py)
+ *   backward(tensor, ...)          engine.backward, common calls     (autograd/engine.py)
+ *   backward_plain(...)            run_backward without create_graph or capture, with
+ *                                  _backward_loop's plain case inside (backward_loop, not exported)
+ *   accumulate(grads, held)        _accumulate_plain                 (autograd/engine.py)
+ *   set_grad(tensor, value)        Tensor._set_grad for None         (autograd/tensor.py)
+ * Anything unusual (an op with differentiable_inputs, an operand that is neither a Tensor nor a
+ * Python scalar, hooks, anomaly checks, every error) is handed to the Python helpers bound by `bind`,
+ * so every message and every rare path is the Python code's own. The ops' forward and backward stay
+ * Python. No NumPy C API: arrays are used through their Python attributes, so any NumPy works.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -25,11 +29,11 @@ static PyObject *py_with_constants, *py_accumulate_into_leaves, *leaf_hooks, *py
 static PyObject *empty_tuple, *minus_one, *zero, *one;
 
 /* interned attribute names */
-static PyObject *s_data, *s_forward, *s_backward, *s_anomaly, *s_grad_enabled, *s__grad, *s__hooks;
-static PyObject *s__version_counter, *s_base, *s_requires_grad, *s_grad_fn, *s_dtype, *s_shape, *s_kind;
+static PyObject *s_forward, *s_backward, *s_anomaly, *s_grad_enabled;
+static PyObject *s_base, *s_dtype, *s_shape, *s_kind;
 static PyObject *s_f, *s_sequence, *s_next_check, *s_recorded, *s_parents, *s_needs_input_grad;
 static PyObject *s_input_meta, *s_saved, *s_origins, *s_differentiable_inputs, *s_latest, *s_freed;
-static PyObject *s_hooks, *s_retained, *s_astype, *s_copy, *s_flags, *s_writeable, *s_params;
+static PyObject *s_hooks, *s_astype, *s_copy, *s_flags, *s_writeable, *s_params;
 static PyObject *s_backward_depth, *s_active, *s_end, *s_rearm, *s_registered, *s_ndim, *s_ops_before_pause;
 
 /* A Tensor's fields are slots at fixed offsets: read and written in place, as CPython's specialised
@@ -102,7 +106,6 @@ static int find_tensor_slots(void)
 }
 
 #define IS_TENSOR(o) PyObject_TypeCheck((o), (PyTypeObject *)Tensor_type)
-#define SET(o, name, value) if (PyObject_SetAttr((o), (name), (value)) < 0) goto error
 
 static PyObject *new_instance(PyObject *type)  /* object.__new__(type) */
 {
@@ -351,14 +354,13 @@ error:
     return -1;
 }
 
-static PyObject *differentiable_inputs_set(PyObject *cls)  /* 1 if cls.differentiable_inputs is not None */
+static int has_differentiable_inputs(PyObject *cls)  /* cls.differentiable_inputs is not None; -1 on error */
 {
     PyObject *allowed = PyObject_GetAttr(cls, s_differentiable_inputs);
-    if (allowed == NULL) return NULL;
-    PyObject *answer = allowed == Py_None ? Py_False : Py_True;
+    if (allowed == NULL) return -1;
+    int limited = allowed != Py_None;
     Py_DECREF(allowed);
-    Py_INCREF(answer);
-    return answer;
+    return limited;
 }
 
 /* ---- apply1(cls, x): Function._apply1 ------------------------------------------------------------ */
@@ -366,10 +368,9 @@ static PyObject *apply1(PyObject *module, PyObject *const *args, Py_ssize_t narg
 {
     if (nargs != 2) { PyErr_SetString(PyExc_TypeError, "apply1(cls, x)"); return NULL; }
     PyObject *cls = args[0], *x = args[1];
-    PyObject *special = differentiable_inputs_set(cls);
-    if (special == NULL) return NULL;
-    Py_DECREF(special);
-    if (!IS_TENSOR(x) || special == Py_True) return PyObject_Vectorcall(py_apply1, args, 2, NULL);
+    int special = has_differentiable_inputs(cls);
+    if (special < 0) return NULL;
+    if (!IS_TENSOR(x) || special) return PyObject_Vectorcall(py_apply1, args, 2, NULL);
     PyObject *data = NULL, *ctx = NULL, *raw = NULL, *out = NULL, *result = NULL, *counter = NULL, *node_attr = NULL;
     if ((data = tensor_get(x, &slot_data)) == NULL) goto error;
     if ((ctx = new_instance(cls)) == NULL) goto error;
@@ -449,13 +450,12 @@ static PyObject *apply2(PyObject *module, PyObject *const *args, Py_ssize_t narg
 {
     if (nargs != 3) { PyErr_SetString(PyExc_TypeError, "apply2(cls, a, b)"); return NULL; }
     PyObject *cls = args[0], *a = args[1], *b = args[2];
-    PyObject *special = differentiable_inputs_set(cls);
-    if (special == NULL) return NULL;
-    Py_DECREF(special);
+    int special = has_differentiable_inputs(cls);
+    if (special < 0) return NULL;
     int a_is_tensor = IS_TENSOR(a), b_is_tensor = IS_TENSOR(b);
     PyObject *own_a = NULL, *own_b = NULL;
-    if (special == Py_True || !a_is_tensor || !b_is_tensor) {
-        if (special == Py_True) return PyObject_Vectorcall(py_apply2, args, 3, NULL);
+    if (special || !a_is_tensor || !b_is_tensor) {
+        if (special) return PyObject_Vectorcall(py_apply2, args, 3, NULL);
         if (a_is_tensor && is_python_scalar(b)) {  /* `y * 0.5`, `x / n` */
             if ((own_b = scalar_operand(b, a)) == NULL) return NULL;
             b = own_b;
@@ -629,7 +629,7 @@ static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs
         if ((params = PyDict_New()) == NULL) goto error;
         for (Py_ssize_t i = 0; i < n_params; i++)
             if (PyDict_SetItem(params, PyTuple_GET_ITEM(kwnames, i), given[count + i]) < 0) goto error;
-        SET(ctx, s_params, params);
+        if (PyObject_SetAttr(ctx, s_params, params) < 0) goto error;
     }
     {   /* which saved arrays are inputs or the output, and the version counters backward checks */
         PyObject *saved = PyObject_GetAttr(ctx, s_saved);
@@ -1225,8 +1225,6 @@ static PyMethodDef core_methods[] = {
      "Function.apply(cls, *inputs, **params), compiled."},
     {"apply1", (PyCFunction)(void (*)(void))apply1, METH_FASTCALL, "Function._apply1(cls, x), compiled."},
     {"apply2", (PyCFunction)(void (*)(void))apply2, METH_FASTCALL, "Function._apply2(cls, a, b), compiled."},
-    {"backward_loop", (PyCFunction)(void (*)(void))backward_loop, METH_FASTCALL,
-     "run_backward's loop: (parents, grads, input_meta, grads_of, held, retain_graph, anomaly)."},
     {"accumulate", (PyCFunction)(void (*)(void))accumulate, METH_FASTCALL,
      "_accumulate_into_leaves without create_graph: (leaf_grads, held)."},
     {"backward", (PyCFunction)(void (*)(void))backward, METH_FASTCALL | METH_KEYWORDS,
@@ -1253,14 +1251,13 @@ static struct PyModuleDef core_module = {
 PyMODINIT_FUNC PyInit__core(void)
 {
     struct { PyObject **slot; const char *text; } names[] = {
-        {&s_data, "data"}, {&s_forward, "forward"}, {&s_backward, "backward"}, {&s_anomaly, "anomaly"},
-        {&s_grad_enabled, "grad_enabled"}, {&s__grad, "_grad"}, {&s__hooks, "_hooks"},
-        {&s__version_counter, "_version_counter"}, {&s_base, "base"}, {&s_requires_grad, "requires_grad"},
-        {&s_grad_fn, "grad_fn"}, {&s_dtype, "dtype"}, {&s_shape, "shape"}, {&s_kind, "kind"}, {&s_f, "f"},
+        {&s_forward, "forward"}, {&s_backward, "backward"}, {&s_anomaly, "anomaly"},
+        {&s_grad_enabled, "grad_enabled"}, {&s_base, "base"}, {&s_dtype, "dtype"}, {&s_shape, "shape"},
+        {&s_kind, "kind"}, {&s_f, "f"},
         {&s_sequence, "sequence"}, {&s_next_check, "next_check"}, {&s_recorded, "recorded"},
         {&s_parents, "parents"}, {&s_needs_input_grad, "needs_input_grad"}, {&s_input_meta, "input_meta"},
         {&s_saved, "saved"}, {&s_origins, "origins"}, {&s_differentiable_inputs, "differentiable_inputs"},
-        {&s_latest, "latest"}, {&s_freed, "freed"}, {&s_hooks, "hooks"}, {&s_retained, "retained"},
+        {&s_latest, "latest"}, {&s_freed, "freed"}, {&s_hooks, "hooks"},
         {&s_astype, "astype"}, {&s_copy, "copy"}, {&s_flags, "flags"}, {&s_writeable, "writeable"},
         {&s_params, "params"}, {&s_backward_depth, "backward_depth"}, {&s_active, "active"}, {&s_end, "end"},
         {&s_rearm, "rearm"}, {&s_registered, "registered"}, {&s_ndim, "ndim"},
