@@ -31,32 +31,42 @@ static PyObject *empty_tuple, *minus_one, *zero, *one;
 /* interned attribute names */
 static PyObject *s_forward, *s_backward, *s_anomaly, *s_grad_enabled;
 static PyObject *s_base, *s_dtype, *s_shape, *s_kind;
-static PyObject *s_f, *s_sequence, *s_next_check, *s_recorded, *s_parents, *s_needs_input_grad;
-static PyObject *s_input_meta, *s_saved, *s_origins, *s_differentiable_inputs, *s_latest, *s_freed;
-static PyObject *s_hooks, *s_astype, *s_copy, *s_flags, *s_writeable, *s_params;
-static PyObject *s_backward_depth, *s_active, *s_end, *s_rearm, *s_registered, *s_ndim, *s_ops_before_pause;
+static PyObject *s_f, *s_recorded, *s_origins, *s_differentiable_inputs, *s_latest;
+static PyObject *s_astype, *s_copy, *s_flags, *s_writeable, *s_params, *s_end, *s_rearm, *s_registered, *s_ndim;
 
-/* A Tensor's fields are slots at fixed offsets: read and written in place, as CPython's specialised
- * bytecodes do, instead of through the generic attribute protocol. Only where the object's type has
- * the same slot descriptor and the generic attribute functions (Tensor itself, nn.Parameter); anything
- * else takes the generic path. */
-typedef struct { const char *text; PyObject *name; PyObject *descriptor; Py_ssize_t offset; } Slot;
-static Slot slot_data = {"data"}, slot_requires_grad = {"requires_grad"}, slot__grad = {"_grad"};
-static Slot slot_grad_fn = {"grad_fn"}, slot__hooks = {"_hooks"}, slot__version_counter = {"_version_counter"};
-static Slot *tensor_slots[] = {&slot_data, &slot_requires_grad, &slot__grad, &slot_grad_fn, &slot__hooks,
-                               &slot__version_counter};
+/* The fields of a Tensor, of an op's node (Function) and of the collector's pause are slots at fixed
+ * offsets: read and written in place, as CPython's specialised bytecodes do, instead of through the
+ * generic attribute protocol. Only where the object's type has the same slot descriptor as the class
+ * that declares it and the generic attribute functions (Tensor itself, nn.Parameter, every op's node);
+ * anything else takes the generic path. */
+typedef struct { const char *text; PyObject **owner; PyObject *name; PyObject *descriptor; Py_ssize_t offset; } Slot;
+static PyObject *Function_type, *collector_type;
+static Slot slot_data = {"data", &Tensor_type}, slot_requires_grad = {"requires_grad", &Tensor_type};
+static Slot slot__grad = {"_grad", &Tensor_type}, slot_grad_fn = {"grad_fn", &Tensor_type};
+static Slot slot__hooks = {"_hooks", &Tensor_type}, slot__version_counter = {"_version_counter", &Tensor_type};
+static Slot slot_sequence = {"sequence", &Function_type}, slot_parents = {"parents", &Function_type};
+static Slot slot_needs_input_grad = {"needs_input_grad", &Function_type};
+static Slot slot_input_meta = {"input_meta", &Function_type}, slot_saved = {"saved", &Function_type};
+static Slot slot_hooks = {"hooks", &Function_type}, slot_freed = {"freed", &Function_type};
+static Slot slot_next_check = {"next_check", &collector_type}, slot_active = {"active", &collector_type};
+static Slot slot_backward_depth = {"backward_depth", &collector_type};
+static Slot slot_ops_before_pause = {"ops_before_pause", &collector_type};
+static Slot *all_slots[] = {&slot_data, &slot_requires_grad, &slot__grad, &slot_grad_fn, &slot__hooks,
+                            &slot__version_counter, &slot_sequence, &slot_parents, &slot_needs_input_grad,
+                            &slot_input_meta, &slot_saved, &slot_hooks, &slot_freed, &slot_next_check,
+                            &slot_active, &slot_backward_depth, &slot_ops_before_pause};
 
 static int slot_usable(PyObject *obj, Slot *slot)
 {
-    PyTypeObject *type = Py_TYPE(obj);
+    PyTypeObject *type = Py_TYPE(obj), *owner = (PyTypeObject *)*slot->owner;
     if (slot->descriptor == NULL || type->tp_getattro != PyObject_GenericGetAttr
             || type->tp_setattro != PyObject_GenericSetAttr)
         return 0;
-    if (type == (PyTypeObject *)Tensor_type) return 1;
-    return PyType_IsSubtype(type, (PyTypeObject *)Tensor_type) && _PyType_Lookup(type, slot->name) == slot->descriptor;
+    if (type == owner) return 1;
+    return PyType_IsSubtype(type, owner) && _PyType_Lookup(type, slot->name) == slot->descriptor;
 }
 
-static PyObject *tensor_get(PyObject *obj, Slot *slot)  /* obj.<slot>, a new reference */
+static PyObject *field_get(PyObject *obj, Slot *slot)  /* obj.<slot>, a new reference */
 {
     if (slot_usable(obj, slot)) {
         PyObject *value = *(PyObject **)((char *)obj + slot->offset);
@@ -68,7 +78,7 @@ static PyObject *tensor_get(PyObject *obj, Slot *slot)  /* obj.<slot>, a new ref
     return PyObject_GetAttr(obj, slot->name);  /* also raises the AttributeError of an unset slot */
 }
 
-static int tensor_set(PyObject *obj, Slot *slot, PyObject *value)  /* obj.<slot> = value */
+static int field_set(PyObject *obj, Slot *slot, PyObject *value)  /* obj.<slot> = value */
 {
     if (!slot_usable(obj, slot)) return PyObject_SetAttr(obj, slot->name, value);
     PyObject **where = (PyObject **)((char *)obj + slot->offset), *old = *where;
@@ -78,23 +88,23 @@ static int tensor_set(PyObject *obj, Slot *slot, PyObject *value)  /* obj.<slot>
     return 0;
 }
 
-static int tensor_truth(PyObject *obj, Slot *slot)  /* bool(obj.<slot>), -1 on error */
+static int field_truth(PyObject *obj, Slot *slot)  /* bool(obj.<slot>), -1 on error */
 {
-    PyObject *value = tensor_get(obj, slot);
+    PyObject *value = field_get(obj, slot);
     if (value == NULL) return -1;
     int truth = value == Py_True ? 1 : value == Py_False || value == Py_None ? 0 : PyObject_IsTrue(value);
     Py_DECREF(value);
     return truth;
 }
 
-/* bind: the slots' descriptors and offsets on the Tensor class */
-static int find_tensor_slots(void)
+/* bind: the slots' descriptors and offsets on the classes that declare them */
+static int find_slots(void)
 {
-    for (size_t i = 0; i < sizeof(tensor_slots) / sizeof(tensor_slots[0]); i++) {
-        Slot *slot = tensor_slots[i];
+    for (size_t i = 0; i < sizeof(all_slots) / sizeof(all_slots[0]); i++) {
+        Slot *slot = all_slots[i];
         Py_CLEAR(slot->descriptor);
         if (slot->name == NULL && (slot->name = PyUnicode_InternFromString(slot->text)) == NULL) return -1;
-        PyObject *descriptor = _PyType_Lookup((PyTypeObject *)Tensor_type, slot->name);
+        PyObject *descriptor = _PyType_Lookup((PyTypeObject *)*slot->owner, slot->name);
         if (descriptor == NULL || !Py_IS_TYPE(descriptor, &PyMemberDescr_Type)) continue;  /* generic path */
         PyMemberDef *member = ((PyMemberDescrObject *)descriptor)->d_member;
         if (member->type != T_OBJECT_EX || (member->flags & READONLY)) continue;
@@ -123,6 +133,35 @@ static PyObject *new_counter(void)  /* [0, -1]: [version, stamp of the last in-p
     return counter;
 }
 
+/* function.py's _new_node: an op's node before its forward runs, every slot at its default */
+static PyObject *new_node(PyObject *cls)
+{
+    PyObject *node = new_instance(cls);
+    if (node == NULL) return NULL;
+    if (field_set(node, &slot_sequence, minus_one) < 0 || field_set(node, &slot_parents, empty_tuple) < 0
+            || field_set(node, &slot_needs_input_grad, empty_tuple) < 0
+            || field_set(node, &slot_input_meta, empty_tuple) < 0 || field_set(node, &slot_saved, empty_tuple) < 0
+            || field_set(node, &slot_hooks, Py_None) < 0 || field_set(node, &slot_freed, Py_False) < 0) {
+        Py_DECREF(node);
+        return NULL;
+    }
+    return node;
+}
+
+/* cls.name for a class whose metaclass is `type` (an op, VersionClock): the attribute found along the
+ * MRO and bound as `type.__getattribute__` binds it (a staticmethod gives its function), without the
+ * generic lookup; anything else, and a name not found, take the generic path */
+static PyObject *class_attribute(PyObject *cls, PyObject *name)
+{
+    if (Py_TYPE(cls) != &PyType_Type) return PyObject_GetAttr(cls, name);
+    PyObject *attribute = _PyType_Lookup((PyTypeObject *)cls, name);
+    if (attribute == NULL) return PyObject_GetAttr(cls, name);
+    descrgetfunc get = Py_TYPE(attribute)->tp_descr_get;
+    if (get != NULL) return get(attribute, NULL, cls);
+    Py_INCREF(attribute);
+    return attribute;
+}
+
 static int truth_of(PyObject *obj, PyObject *name)  /* bool(obj.name), -1 on error */
 {
     PyObject *value = PyObject_GetAttr(obj, name);
@@ -130,6 +169,66 @@ static int truth_of(PyObject *obj, PyObject *name)  /* bool(obj.name), -1 on err
     int truth = PyObject_IsTrue(value);
     Py_DECREF(value);
     return truth;
+}
+
+/* ---- grad mode and anomaly mode, per thread ---------------------------------------------------
+ * grad_mode.py keeps them in a threading.local; with the core, grad_mode.state is a GradState, whose two
+ * attributes live in C thread-locals (one per OS thread, as a threading.local has one per Python thread:
+ * the same thing, and PyTorch's grad mode too), so the core reads them without an attribute lookup. */
+static _Thread_local char tls_grad_enabled = 1, tls_anomaly = 0;
+static int native_state;  /* grad_state is a GradState: the functions below read the thread-locals */
+
+static char *mode_of(int anomaly) { return anomaly ? &tls_anomaly : &tls_grad_enabled; }
+
+static PyObject *GradState_get(PyObject *self, void *anomaly)
+{
+    return PyBool_FromLong(*mode_of(anomaly != NULL));
+}
+
+static int GradState_set(PyObject *self, PyObject *value, void *anomaly)
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "grad mode and anomaly mode cannot be deleted");
+        return -1;
+    }
+    int on = PyObject_IsTrue(value);
+    if (on < 0) return -1;
+    *mode_of(anomaly != NULL) = (char)on;
+    return 0;
+}
+
+static PyGetSetDef GradState_getset[] = {
+    {"grad_enabled", GradState_get, GradState_set, "Whether ops record the graph (this thread).", NULL},
+    {"anomaly", GradState_get, GradState_set, "Whether detect_anomaly is on (this thread).", (void *)1},
+    {NULL},
+};
+
+static PyTypeObject GradState_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "autograd._core.GradState",
+    .tp_basicsize = sizeof(PyObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Grad mode and anomaly mode of the calling thread (autograd.grad_mode.state).",
+    .tp_getset = GradState_getset,
+    .tp_new = PyType_GenericNew,
+};
+
+static PyObject *state_get(PyObject *name)  /* grad_state.<name>, a new reference */
+{
+    if (native_state) return PyBool_FromLong(*mode_of(name == s_anomaly));
+    return PyObject_GetAttr(grad_state, name);
+}
+
+static int state_truth(PyObject *name)  /* bool(grad_state.<name>), -1 on error */
+{
+    if (native_state) return *mode_of(name == s_anomaly);
+    return truth_of(grad_state, name);
+}
+
+static int state_set(PyObject *name, PyObject *value)  /* grad_state.<name> = value */
+{
+    if (native_state) return GradState_set(NULL, value, name == s_anomaly ? (void *)1 : NULL);
+    return PyObject_SetAttr(grad_state, name, value);
 }
 
 static int is_python_scalar(PyObject *x)  /* type(x) in (float, int, bool) */
@@ -190,7 +289,7 @@ static void name_forward_error(PyObject *cls, PyObject *listed, PyObject *const 
 /* The op's forward on one or two arrays, its error named by name_forward_error. */
 static PyObject *run_forward(PyObject *cls, PyObject *ctx, PyObject **arrays, Py_ssize_t count)
 {
-    PyObject *forward = PyObject_GetAttr(cls, s_forward);
+    PyObject *forward = class_attribute(cls, s_forward);
     if (forward == NULL) return NULL;
     PyObject *args[3] = {ctx, count > 0 ? arrays[0] : NULL, count > 1 ? arrays[1] : NULL};
     PyObject *raw = PyObject_Vectorcall(forward, args, 1 + count, NULL);
@@ -212,7 +311,7 @@ static PyObject *make_result(PyObject *cls, PyObject *ctx, PyObject *raw, PyObje
         return NULL;
     }
     *out_p = out;
-    int anomaly = truth_of(grad_state, s_anomaly);
+    int anomaly = state_truth(s_anomaly);
     if (anomaly < 0) return NULL;
     if (anomaly) {
         PyObject *checked = PyObject_CallFunctionObjArgs(py_check_forward, ctx, out, NULL);
@@ -220,13 +319,13 @@ static PyObject *make_result(PyObject *cls, PyObject *ctx, PyObject *raw, PyObje
         Py_DECREF(checked);
     }
     if ((result = new_instance(Tensor_type)) == NULL) return NULL;
-    if (tensor_set(result, &slot_data, out) < 0) goto error;
-    if (tensor_set(result, &slot__grad, Py_None) < 0) goto error;
-    if (tensor_set(result, &slot__hooks, Py_None) < 0) goto error;
+    if (field_set(result, &slot_data, out) < 0) goto error;
+    if (field_set(result, &slot__grad, Py_None) < 0) goto error;
+    if (field_set(result, &slot__hooks, Py_None) < 0) goto error;
     if ((counter = new_counter()) == NULL) goto error;
-    if (tensor_set(result, &slot__version_counter, counter) < 0) goto error;
+    if (field_set(result, &slot__version_counter, counter) < 0) goto error;
     Py_CLEAR(counter);
-    int enabled = truth_of(grad_state, s_grad_enabled);
+    int enabled = state_truth(s_grad_enabled);
     if (enabled < 0) goto error;
     int floating = needs && enabled ? is_floating(out) : 0;
     if (floating < 0) goto error;
@@ -249,7 +348,7 @@ error:
 static int share_counter(PyObject *result, PyObject *viewed)
 {
     if (viewed == NULL) return 0;
-    return tensor_set(result, &slot__version_counter, viewed);
+    return field_set(result, &slot__version_counter, viewed);
 }
 
 /* out.base, or NULL with no error when it is None */
@@ -266,24 +365,24 @@ static int number_node(PyObject *ctx)
 {
     PyObject *sequence = PyIter_Next(creation_order);
     if (sequence == NULL) return -1;
-    int failed = PyObject_SetAttr(ctx, s_sequence, sequence);
-    PyObject *next_check = failed ? NULL : PyObject_GetAttr(collector, s_next_check);
+    int failed = field_set(ctx, &slot_sequence, sequence);
+    PyObject *next_check = failed ? NULL : field_get(collector, &slot_next_check);
     int due = next_check == NULL ? -1 : PyObject_RichCompareBool(sequence, next_check, Py_GE);
     Py_XDECREF(next_check);
     Py_DECREF(sequence);
     if (due <= 0) return due;
-    PyObject *rearm = PyObject_GetAttr(collector, s_rearm);
-    next_check = rearm == NULL ? NULL : PyObject_GetAttr(collector, s_next_check);
+    PyObject *rearm = class_attribute((PyObject *)Py_TYPE(collector), s_rearm);
+    next_check = rearm == NULL ? NULL : field_get(collector, &slot_next_check);
     int first = next_check == NULL ? -1 : PyObject_RichCompareBool(next_check, rearm, Py_EQ);
     Py_XDECREF(rearm);
     Py_XDECREF(next_check);
     if (first < 0) return -1;
     if (first) {  /* collector_pause.recorded's first branch: the first op of a recording sets the check */
-        PyObject *count = PyObject_GetAttr(collector, s_ops_before_pause), *sequence = PyObject_GetAttr(ctx, s_sequence);
+        PyObject *count = field_get(collector, &slot_ops_before_pause), *sequence = field_get(ctx, &slot_sequence);
         PyObject *check = count == NULL || sequence == NULL ? NULL : PyNumber_Add(sequence, count);
         Py_XDECREF(count);
         Py_XDECREF(sequence);
-        int failed = check == NULL || PyObject_SetAttr(collector, s_next_check, check) < 0;
+        int failed = check == NULL || field_set(collector, &slot_next_check, check) < 0;
         Py_XDECREF(check);
         return failed ? -1 : 0;
     }
@@ -296,7 +395,7 @@ static int number_node(PyObject *ctx)
 static PyObject *parent_of(PyObject *x, int needs)  /* (x.grad_fn or x) if needs else None */
 {
     if (!needs) Py_RETURN_NONE;
-    PyObject *node = tensor_get(x, &slot_grad_fn);
+    PyObject *node = field_get(x, &slot_grad_fn);
     if (node == NULL || node != Py_None) return node;
     Py_DECREF(node);
     Py_INCREF(x);
@@ -317,7 +416,7 @@ static PyObject *meta_of(PyObject *array)  /* (array.shape, array.dtype) */
 static int note_saved(PyObject *ctx, PyObject *raw, PyObject *out, PyObject **inputs, PyObject **arrays,
                       Py_ssize_t count, PyObject *result)
 {
-    PyObject *saved = PyObject_GetAttr(ctx, s_saved), *origins = NULL;
+    PyObject *saved = field_get(ctx, &slot_saved), *origins = NULL;
     if (saved == NULL) return -1;
     int any = PyObject_IsTrue(saved);
     if (any <= 0) { Py_DECREF(saved); return any; }
@@ -331,7 +430,7 @@ static int note_saved(PyObject *ctx, PyObject *raw, PyObject *out, PyObject **in
             PyTuple_SET_ITEM(replaced, i, item);
         }
         Py_DECREF(items);
-        int failed = PyObject_SetAttr(ctx, s_saved, replaced);
+        int failed = field_set(ctx, &slot_saved, replaced);
         Py_DECREF(replaced);
         if (failed) goto error;
     }
@@ -339,7 +438,7 @@ static int note_saved(PyObject *ctx, PyObject *raw, PyObject *out, PyObject **in
     for (Py_ssize_t i = 0; i <= count; i++) {
         PyObject *array = i < count ? arrays[i] : out, *owner = i < count ? inputs[i] : result;
         PyObject *id = PyLong_FromVoidPtr(array);
-        PyObject *counter = id == NULL ? NULL : tensor_get(owner, &slot__version_counter);
+        PyObject *counter = id == NULL ? NULL : field_get(owner, &slot__version_counter);
         if (counter == NULL) { Py_XDECREF(id); goto error; }
         PyList_SET_ITEM(origins, 2 * i, id);
         PyList_SET_ITEM(origins, 2 * i + 1, counter);
@@ -356,7 +455,7 @@ error:
 
 static int has_differentiable_inputs(PyObject *cls)  /* cls.differentiable_inputs is not None; -1 on error */
 {
-    PyObject *allowed = PyObject_GetAttr(cls, s_differentiable_inputs);
+    PyObject *allowed = class_attribute(cls, s_differentiable_inputs);
     if (allowed == NULL) return -1;
     int limited = allowed != Py_None;
     Py_DECREF(allowed);
@@ -372,10 +471,10 @@ static PyObject *apply1(PyObject *module, PyObject *const *args, Py_ssize_t narg
     if (special < 0) return NULL;
     if (!IS_TENSOR(x) || special) return PyObject_Vectorcall(py_apply1, args, 2, NULL);
     PyObject *data = NULL, *ctx = NULL, *raw = NULL, *out = NULL, *result = NULL, *counter = NULL, *node_attr = NULL;
-    if ((data = tensor_get(x, &slot_data)) == NULL) goto error;
-    if ((ctx = new_instance(cls)) == NULL) goto error;
+    if ((data = field_get(x, &slot_data)) == NULL) goto error;
+    if ((ctx = new_node(cls)) == NULL) goto error;
     if ((raw = run_forward(cls, ctx, &data, 1)) == NULL) goto error;
-    int needs = tensor_truth(x, &slot_requires_grad);
+    int needs = field_truth(x, &slot_requires_grad);
     if (needs < 0) goto error;
     int record = 0, failed;
     if ((result = make_result(cls, ctx, raw, &out, needs, &record)) == NULL) goto error;
@@ -384,7 +483,7 @@ static PyObject *apply1(PyObject *module, PyObject *const *args, Py_ssize_t narg
     if (base != NULL) {
         PyObject *data_base = PyObject_GetAttr(data, s_base);
         if (data_base != NULL && (base == data || base == data_base))
-            counter = tensor_get(x, &slot__version_counter);
+            counter = field_get(x, &slot__version_counter);
         failed = data_base == NULL || (counter == NULL && PyErr_Occurred()) || share_counter(result, counter) < 0;
         Py_XDECREF(data_base);
         Py_DECREF(base);
@@ -396,21 +495,21 @@ static PyObject *apply1(PyObject *module, PyObject *const *args, Py_ssize_t narg
     PyObject *parents = PyTuple_Pack(1, node_attr);
     Py_CLEAR(node_attr);
     if (parents == NULL) goto error;
-    failed = PyObject_SetAttr(ctx, s_parents, parents);
+    failed = field_set(ctx, &slot_parents, parents);
     Py_DECREF(parents);
     if (failed) goto error;
     PyObject *needs_input = PyTuple_Pack(1, Py_True);
-    failed = needs_input == NULL || PyObject_SetAttr(ctx, s_needs_input_grad, needs_input) < 0;
+    failed = needs_input == NULL || field_set(ctx, &slot_needs_input_grad, needs_input) < 0;
     Py_XDECREF(needs_input);
     if (failed) goto error;
     PyObject *meta = meta_of(data), *metas = meta == NULL ? NULL : PyTuple_Pack(1, meta);
     Py_XDECREF(meta);
-    failed = metas == NULL || PyObject_SetAttr(ctx, s_input_meta, metas) < 0;
+    failed = metas == NULL || field_set(ctx, &slot_input_meta, metas) < 0;
     Py_XDECREF(metas);
     if (failed) goto error;
     if (note_saved(ctx, raw, out, &x, &data, 1, result) < 0) goto error;
-    if (tensor_set(result, &slot_requires_grad, Py_True) < 0) goto error;
-    if (tensor_set(result, &slot_grad_fn, ctx) < 0) goto error;
+    if (field_set(result, &slot_requires_grad, Py_True) < 0) goto error;
+    if (field_set(result, &slot_grad_fn, ctx) < 0) goto error;
 done:
     Py_XDECREF(data); Py_XDECREF(ctx); Py_XDECREF(raw); Py_XDECREF(out); Py_XDECREF(counter);
     return result;
@@ -423,7 +522,7 @@ error:
 /* a Python scalar beside a Tensor: function.py's cached constant (one dict lookup when cached) */
 static PyObject *scalar_operand(PyObject *scalar, PyObject *tensor)
 {
-    PyObject *data = tensor_get(tensor, &slot_data);
+    PyObject *data = field_get(tensor, &slot_data);
     PyObject *dtype = data == NULL ? NULL : PyObject_GetAttr(data, s_dtype);
     Py_XDECREF(data);
     if (dtype == NULL) return NULL;
@@ -469,12 +568,12 @@ static PyObject *apply2(PyObject *module, PyObject *const *args, Py_ssize_t narg
     PyObject *arrays[2] = {NULL, NULL}, *inputs[2] = {a, b};
     PyObject *ctx = NULL, *raw = NULL, *out = NULL, *result = NULL, *counter = NULL;
     PyObject *parent_a = NULL, *parent_b = NULL;
-    if ((arrays[0] = tensor_get(a, &slot_data)) == NULL) goto error;
-    if ((arrays[1] = tensor_get(b, &slot_data)) == NULL) goto error;
-    if ((ctx = new_instance(cls)) == NULL) goto error;
+    if ((arrays[0] = field_get(a, &slot_data)) == NULL) goto error;
+    if ((arrays[1] = field_get(b, &slot_data)) == NULL) goto error;
+    if ((ctx = new_node(cls)) == NULL) goto error;
     if ((raw = run_forward(cls, ctx, arrays, 2)) == NULL) goto error;
-    int a_needs = tensor_truth(a, &slot_requires_grad);
-    int b_needs = a_needs < 0 ? -1 : tensor_truth(b, &slot_requires_grad);
+    int a_needs = field_truth(a, &slot_requires_grad);
+    int b_needs = a_needs < 0 ? -1 : field_truth(b, &slot_requires_grad);
     if (b_needs < 0) goto error;
     int record = 0, failed;
     if ((result = make_result(cls, ctx, raw, &out, a_needs || b_needs, &record)) == NULL) goto error;
@@ -493,23 +592,23 @@ static PyObject *apply2(PyObject *module, PyObject *const *args, Py_ssize_t narg
     if (number_node(ctx) < 0) goto error;
     if ((parent_a = parent_of(a, a_needs)) == NULL || (parent_b = parent_of(b, b_needs)) == NULL) goto error;
     PyObject *parents = PyTuple_Pack(2, parent_a, parent_b);
-    failed = parents == NULL || PyObject_SetAttr(ctx, s_parents, parents) < 0;
+    failed = parents == NULL || field_set(ctx, &slot_parents, parents) < 0;
     Py_XDECREF(parents);
     if (failed) goto error;
     PyObject *needs = PyTuple_Pack(2, a_needs ? Py_True : Py_False, b_needs ? Py_True : Py_False);
-    failed = needs == NULL || PyObject_SetAttr(ctx, s_needs_input_grad, needs) < 0;
+    failed = needs == NULL || field_set(ctx, &slot_needs_input_grad, needs) < 0;
     Py_XDECREF(needs);
     if (failed) goto error;
     PyObject *meta_a = meta_of(arrays[0]), *meta_b = meta_a == NULL ? NULL : meta_of(arrays[1]);
     PyObject *metas = meta_b == NULL ? NULL : PyTuple_Pack(2, meta_a, meta_b);
     Py_XDECREF(meta_a);
     Py_XDECREF(meta_b);
-    failed = metas == NULL || PyObject_SetAttr(ctx, s_input_meta, metas) < 0;
+    failed = metas == NULL || field_set(ctx, &slot_input_meta, metas) < 0;
     Py_XDECREF(metas);
     if (failed) goto error;
     if (note_saved(ctx, raw, out, inputs, arrays, 2, result) < 0) goto error;
-    if (tensor_set(result, &slot_requires_grad, Py_True) < 0) goto error;
-    if (tensor_set(result, &slot_grad_fn, ctx) < 0) goto error;
+    if (field_set(result, &slot_requires_grad, Py_True) < 0) goto error;
+    if (field_set(result, &slot_grad_fn, ctx) < 0) goto error;
 done:
     Py_XDECREF(arrays[0]); Py_XDECREF(arrays[1]); Py_XDECREF(ctx); Py_XDECREF(raw); Py_XDECREF(out);
     Py_XDECREF(counter); Py_XDECREF(parent_a); Py_XDECREF(parent_b); Py_XDECREF(own_a); Py_XDECREF(own_b);
@@ -540,16 +639,16 @@ static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs
     for (Py_ssize_t i = 0; i < count; i++) {  /* one pass: arrays, parents, needs, meta, version counters */
         PyObject *x = given[i];
         if (IS_TENSOR(x)) {
-            PyObject *data = tensor_get(x, &slot_data);
+            PyObject *data = field_get(x, &slot_data);
             if (data == NULL) goto error;
             PyObject *pair = meta_of(data), *id = PyLong_FromVoidPtr(data);
-            PyObject *counter = tensor_get(x, &slot__version_counter);
+            PyObject *counter = field_get(x, &slot__version_counter);
             int failed = pair == NULL || id == NULL || counter == NULL || PyList_Append(arrays, data) < 0
                 || PyList_Append(meta, pair) < 0 || PyList_Append(origins, id) < 0
                 || PyList_Append(origins, counter) < 0;
             Py_DECREF(data); Py_XDECREF(pair); Py_XDECREF(id); Py_XDECREF(counter);
             if (failed) goto error;
-            int wants = tensor_truth(x, &slot_requires_grad);
+            int wants = field_truth(x, &slot_requires_grad);
             if (wants < 0) goto error;
             if (wants) {
                 requires_grad = 1;
@@ -573,8 +672,8 @@ static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs
         if (done == NULL) goto error;
         Py_DECREF(done);
     }
-    if ((ctx = new_instance(cls)) == NULL) goto error;
-    if ((forward = PyObject_GetAttr(cls, s_forward)) == NULL) goto error;
+    if ((ctx = new_node(cls)) == NULL) goto error;
+    if ((forward = class_attribute(cls, s_forward)) == NULL) goto error;
     {   /* forward(ctx, *arrays, **params) in one vectorcall */
         Py_ssize_t positional = 1 + PyList_GET_SIZE(arrays);
         PyObject **call_args = PyMem_Malloc((positional + n_params) * sizeof(PyObject *));
@@ -601,7 +700,7 @@ static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs
         if (failed) goto error;
     }
     if (!record) goto done;
-    if ((allowed = PyObject_GetAttr(cls, s_differentiable_inputs)) == NULL) goto error;
+    if ((allowed = class_attribute(cls, s_differentiable_inputs)) == NULL) goto error;
     if (allowed != Py_None) {  /* only these positions can carry a gradient */
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(parents); i++) {
             PyObject *index = PyLong_FromSsize_t(i);
@@ -618,10 +717,11 @@ static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs
         }
     }
     if (number_node(ctx) < 0) goto error;
-    PyObject *items[3] = {parents, needs, meta}, *names[3] = {s_parents, s_needs_input_grad, s_input_meta};
+    PyObject *items[3] = {parents, needs, meta};
+    Slot *fields[3] = {&slot_parents, &slot_needs_input_grad, &slot_input_meta};
     for (int i = 0; i < 3; i++) {
         PyObject *frozen = PyList_AsTuple(items[i]);
-        failed = frozen == NULL || PyObject_SetAttr(ctx, names[i], frozen) < 0;
+        failed = frozen == NULL || field_set(ctx, fields[i], frozen) < 0;
         Py_XDECREF(frozen);
         if (failed) goto error;
     }
@@ -632,14 +732,14 @@ static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs
         if (PyObject_SetAttr(ctx, s_params, params) < 0) goto error;
     }
     {   /* which saved arrays are inputs or the output, and the version counters backward checks */
-        PyObject *saved = PyObject_GetAttr(ctx, s_saved);
+        PyObject *saved = field_get(ctx, &slot_saved);
         if (saved == NULL) goto error;
         int any = PyObject_IsTrue(saved);
         Py_DECREF(saved);
         if (any < 0) goto error;
         if (any) {
             if (out != raw) {  /* the output array in place of forward's raw result */
-                PyObject *saved_now = PyObject_GetAttr(ctx, s_saved);
+                PyObject *saved_now = field_get(ctx, &slot_saved);
                 PyObject *listed = saved_now == NULL ? NULL : PySequence_List(saved_now);
                 Py_XDECREF(saved_now);
                 if (listed == NULL) goto error;
@@ -651,11 +751,11 @@ static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs
                 }
                 PyObject *replaced = PyList_AsTuple(listed);
                 Py_DECREF(listed);
-                failed = replaced == NULL || PyObject_SetAttr(ctx, s_saved, replaced) < 0;
+                failed = replaced == NULL || field_set(ctx, &slot_saved, replaced) < 0;
                 Py_XDECREF(replaced);
                 if (failed) goto error;
             }
-            PyObject *id = PyLong_FromVoidPtr(out), *counter = tensor_get(result, &slot__version_counter);
+            PyObject *id = PyLong_FromVoidPtr(out), *counter = field_get(result, &slot__version_counter);
             failed = id == NULL || counter == NULL || PyList_Append(origins, id) < 0
                 || PyList_Append(origins, counter) < 0 || PyObject_SetAttr(ctx, s_origins, origins) < 0;
             Py_XDECREF(id);
@@ -663,8 +763,8 @@ static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs
             if (failed) goto error;
         }
     }
-    if (tensor_set(result, &slot_requires_grad, Py_True) < 0) goto error;
-    if (tensor_set(result, &slot_grad_fn, ctx) < 0) goto error;
+    if (field_set(result, &slot_requires_grad, Py_True) < 0) goto error;
+    if (field_set(result, &slot_grad_fn, ctx) < 0) goto error;
 done:
     Py_XDECREF(inputs); Py_XDECREF(arrays); Py_XDECREF(parents); Py_XDECREF(needs); Py_XDECREF(meta);
     Py_XDECREF(origins); Py_XDECREF(ctx); Py_XDECREF(raw); Py_XDECREF(out); Py_XDECREF(params);
@@ -766,7 +866,7 @@ static int deliver_one(PyObject *parent, PyObject *grad, PyObject *meta, PyObjec
     int failed = PyDict_SetItem(grads_of, parent, grad);
     Py_DECREF(grad);
     if (failed || IS_TENSOR(parent)) return failed ? -1 : 0;  /* a leaf's gradient waits in grads_of */
-    PyObject *sequence = PyObject_GetAttr(parent, s_sequence);
+    PyObject *sequence = field_get(parent, &slot_sequence);
     if (sequence == NULL) return -1;
     long long number = PyLong_AsLongLong(sequence);
     Py_DECREF(sequence);
@@ -788,12 +888,12 @@ static int run_node(PyObject *node, PyObject *grads_of, PyObject *held, int reta
     }
     Py_INCREF(grad);
     if (PyDict_DelItem(grads_of, node) < 0) goto error;
-    int freed = truth_of(node, s_freed);
+    int freed = field_truth(node, &slot_freed);
     if (freed < 0) goto error;
     int stale = freed;
     if (!stale) {
-        PyObject *latest = PyObject_GetAttr(version_clock, s_latest);
-        PyObject *sequence = latest == NULL ? NULL : PyObject_GetAttr(node, s_sequence);
+        PyObject *latest = class_attribute(version_clock, s_latest);
+        PyObject *sequence = latest == NULL ? NULL : field_get(node, &slot_sequence);
         stale = sequence == NULL ? -1 : PyObject_RichCompareBool(latest, sequence, Py_GT);
         Py_XDECREF(latest);
         Py_XDECREF(sequence);
@@ -804,7 +904,7 @@ static int run_node(PyObject *node, PyObject *grads_of, PyObject *held, int reta
         if (checked == NULL) goto error;
         Py_DECREF(checked);
     }
-    PyObject *hooks = PyObject_GetAttr(node, s_hooks);
+    PyObject *hooks = field_get(node, &slot_hooks);
     if (hooks == NULL) goto error;
     if (hooks != Py_None) {  /* tensor hooks, or a retained gradient */
         PyObject *hooked = PyObject_CallFunctionObjArgs(py_node_hooks, node, grad, held, NULL);
@@ -812,7 +912,7 @@ static int run_node(PyObject *node, PyObject *grads_of, PyObject *held, int reta
     }
     Py_DECREF(hooks);
     if (grad == NULL) return -1;
-    PyObject *backward = PyObject_GetAttr((PyObject *)Py_TYPE(node), s_backward);
+    PyObject *backward = class_attribute((PyObject *)Py_TYPE(node), s_backward);
     if (backward == NULL) goto error;
     PyObject *call_args[2] = {node, grad};
     PyObject *result = PyObject_Vectorcall(backward, call_args, 2, NULL);
@@ -825,8 +925,8 @@ static int run_node(PyObject *node, PyObject *grads_of, PyObject *held, int reta
         if (result == NULL) return -1;
     }
     *grads = result;
-    if ((*parents = PyObject_GetAttr(node, s_parents)) == NULL) return -1;
-    if ((*metas = PyObject_GetAttr(node, s_input_meta)) == NULL) return -1;
+    if ((*parents = field_get(node, &slot_parents)) == NULL) return -1;
+    if ((*metas = field_get(node, &slot_input_meta)) == NULL) return -1;
     Py_ssize_t expected = PyObject_Length(*parents);
     if (expected < 0) return -1;
     if (PyTuple_GET_SIZE(result) != expected) {
@@ -835,8 +935,8 @@ static int run_node(PyObject *node, PyObject *grads_of, PyObject *held, int reta
         return -1;
     }
     if (!retain_graph) {  /* free the saved values: a second backward through the node is refused */
-        if (PyObject_SetAttr(node, s_saved, empty_tuple) < 0) return -1;
-        if (PyObject_SetAttr(node, s_freed, Py_True) < 0) return -1;
+        if (field_set(node, &slot_saved, empty_tuple) < 0) return -1;
+        if (field_set(node, &slot_freed, Py_True) < 0) return -1;
     }
     return 0;
 error:
@@ -931,7 +1031,7 @@ static int accumulate_one(PyObject *leaf, PyObject *grad, PyObject *held, PyObje
     }
     if ((key = PyLong_FromVoidPtr(grad)) == NULL || PySet_Add(held, key) < 0) goto error;  /* a .grad holds its own */
     Py_CLEAR(key);
-    if ((previous = tensor_get(leaf, &slot__grad)) == NULL) goto error;
+    if ((previous = field_get(leaf, &slot__grad)) == NULL) goto error;
     if (previous != Py_None) {  /* a second backward adds to .grad */
         if (PyDict_SetItem(restore, leaf, previous) < 0) goto error;
         PyObject *old_shape = PyObject_GetAttr(previous, s_shape);
@@ -945,21 +1045,21 @@ static int accumulate_one(PyObject *leaf, PyObject *grad, PyObject *held, PyObje
             Py_XDECREF(refused);
             if (refused == NULL) goto error;
         }
-        PyObject *old = tensor_get(previous, &slot_data);
+        PyObject *old = field_get(previous, &slot_data);
         PyObject *sum = old == NULL ? NULL : PyNumber_Add(old, grad);
         Py_XDECREF(old);
         Py_SETREF(grad, sum);
         if (grad == NULL) goto error;
     }
     if ((accumulated = new_instance(Tensor_type)) == NULL) goto error;
-    if (tensor_set(accumulated, &slot_data, grad) < 0) goto error;
-    if (tensor_set(accumulated, &slot_requires_grad, Py_False) < 0) goto error;
-    if (tensor_set(accumulated, &slot__grad, Py_None) < 0) goto error;
-    if (tensor_set(accumulated, &slot_grad_fn, Py_None) < 0) goto error;
-    if (tensor_set(accumulated, &slot__hooks, Py_None) < 0) goto error;
+    if (field_set(accumulated, &slot_data, grad) < 0) goto error;
+    if (field_set(accumulated, &slot_requires_grad, Py_False) < 0) goto error;
+    if (field_set(accumulated, &slot__grad, Py_None) < 0) goto error;
+    if (field_set(accumulated, &slot_grad_fn, Py_None) < 0) goto error;
+    if (field_set(accumulated, &slot__hooks, Py_None) < 0) goto error;
     if ((counter = new_counter()) == NULL) goto error;
-    if (tensor_set(accumulated, &slot__version_counter, counter) < 0) goto error;
-    if (tensor_set(leaf, &slot__grad, accumulated) < 0) goto error;  /* the engine's own gradients match by construction: no setter check */
+    if (field_set(accumulated, &slot__version_counter, counter) < 0) goto error;
+    if (field_set(leaf, &slot__grad, accumulated) < 0) goto error;  /* the engine's own gradients match by construction: no setter check */
     Py_DECREF(counter);
     Py_DECREF(accumulated);
     Py_DECREF(previous);
@@ -991,7 +1091,7 @@ static PyObject *accumulate(PyObject *module, PyObject *const *args, Py_ssize_t 
             Py_ssize_t again = 0;
             while (PyDict_Next(leaf_grads, &again, &done, &ignored) && done != leaf) {
                 PyObject *kept = PyDict_GetItem(restore, done);
-                if (tensor_set(done, &slot__grad, kept != NULL ? kept : Py_None) < 0) PyErr_Clear();
+                if (field_set(done, &slot__grad, kept != NULL ? kept : Py_None) < 0) PyErr_Clear();
             }
             PyErr_Restore(type, value, traceback);
             Py_DECREF(leaf);
@@ -1009,19 +1109,19 @@ static PyObject *accumulate(PyObject *module, PyObject *const *args, Py_ssize_t 
 /* collector_pause.backward_ended(), with end(graph_alive=True)'s first lines when no pause is active */
 static int backward_ended(void)
 {
-    PyObject *depth = PyObject_GetAttr(collector, s_backward_depth);
+    PyObject *depth = field_get(collector, &slot_backward_depth);
     PyObject *fewer = depth == NULL ? NULL : PyNumber_Subtract(depth, one);
     Py_XDECREF(depth);
     if (fewer == NULL) return -1;
-    int failed = PyObject_SetAttr(collector, s_backward_depth, fewer) < 0;
+    int failed = field_set(collector, &slot_backward_depth, fewer) < 0;
     int outermost = failed ? -1 : PyObject_Not(fewer);
     Py_DECREF(fewer);
     if (outermost <= 0) return outermost;
-    int active = truth_of(collector, s_active);
+    int active = field_truth(collector, &slot_active);
     if (active < 0) return -1;
     if (!active) {  /* count the next recording from zero */
-        PyObject *rearm = PyObject_GetAttr(collector, s_rearm);
-        failed = rearm == NULL || PyObject_SetAttr(collector, s_next_check, rearm) < 0;
+        PyObject *rearm = class_attribute((PyObject *)Py_TYPE(collector), s_rearm);
+        failed = rearm == NULL || field_set(collector, &slot_next_check, rearm) < 0;
         Py_XDECREF(rearm);
         return failed ? -1 : 0;
     }
@@ -1039,20 +1139,20 @@ static PyObject *backward_plain(PyObject *module, PyObject *const *args, Py_ssiz
     PyObject *held = PySet_New(NULL), *grads_of = PyDict_New(), *anomaly = NULL, *previous_mode = NULL;
     PyObject *parents = NULL, *metas = NULL, *items = NULL, *looped = NULL, *answer = NULL;
     if (held == NULL || grads_of == NULL) goto cleanup;
-    if ((anomaly = PyObject_GetAttr(grad_state, s_anomaly)) == NULL) goto cleanup;
+    if ((anomaly = state_get(s_anomaly)) == NULL) goto cleanup;
     /* grad mode is on during the backward only for higher order */
-    if ((previous_mode = PyObject_GetAttr(grad_state, s_grad_enabled)) == NULL) goto cleanup;
-    if (PyObject_SetAttr(grad_state, s_grad_enabled, Py_False) < 0) goto cleanup;
+    if ((previous_mode = state_get(s_grad_enabled)) == NULL) goto cleanup;
+    if (state_set(s_grad_enabled, Py_False) < 0) goto cleanup;
     {
-        PyObject *depth = PyObject_GetAttr(collector, s_backward_depth);
+        PyObject *depth = field_get(collector, &slot_backward_depth);
         PyObject *more = depth == NULL ? NULL : PyNumber_Add(depth, one);
         Py_XDECREF(depth);
-        int failed = more == NULL || PyObject_SetAttr(collector, s_backward_depth, more) < 0;
+        int failed = more == NULL || field_set(collector, &slot_backward_depth, more) < 0;
         Py_XDECREF(more);
         if (failed) {  /* before the `try`: only grad mode to restore */
             PyObject *type, *value, *traceback;
             PyErr_Fetch(&type, &value, &traceback);
-            if (PyObject_SetAttr(grad_state, s_grad_enabled, previous_mode) < 0) PyErr_Clear();
+            if (state_set(s_grad_enabled, previous_mode) < 0) PyErr_Clear();
             PyErr_Restore(type, value, traceback);
             goto cleanup;
         }
@@ -1063,7 +1163,7 @@ static PyObject *backward_plain(PyObject *module, PyObject *const *args, Py_ssiz
         int failed = 0;
         for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(items) && !failed; i++) {
             PyObject *root = PySequence_Fast_GET_ITEM(items, i);
-            PyObject *parent = parent_of(root, 1), *data = tensor_get(root, &slot_data);
+            PyObject *parent = parent_of(root, 1), *data = field_get(root, &slot_data);
             PyObject *meta = data == NULL ? NULL : meta_of(data);
             failed = parent == NULL || meta == NULL || PyList_Append(parents, parent) < 0
                 || PyList_Append(metas, meta) < 0;
@@ -1077,7 +1177,7 @@ static PyObject *backward_plain(PyObject *module, PyObject *const *args, Py_ssiz
     {   /* finally: grad mode back, and the collector's pause ended by the outermost backward */
         PyObject *type, *value, *traceback;
         PyErr_Fetch(&type, &value, &traceback);
-        int failed = PyObject_SetAttr(grad_state, s_grad_enabled, previous_mode) < 0 || backward_ended() < 0;
+        int failed = state_set(s_grad_enabled, previous_mode) < 0 || backward_ended() < 0;
         if (failed) {  /* an error in `finally` replaces the pending one, as in Python */
             Py_XDECREF(type); Py_XDECREF(value); Py_XDECREF(traceback);
             goto cleanup;
@@ -1085,7 +1185,9 @@ static PyObject *backward_plain(PyObject *module, PyObject *const *args, Py_ssiz
         PyErr_Restore(type, value, traceback);
     }
     if (looped == NULL) goto cleanup;
-    int hooked = truth_of(leaf_hooks, s_registered);
+    PyObject *registered = class_attribute(leaf_hooks, s_registered);
+    int hooked = registered == NULL ? -1 : PyObject_IsTrue(registered);
+    Py_XDECREF(registered);
     if (hooked < 0) goto cleanup;
     if (hooked) {  /* some leaf was given a hook: _accumulate_into_leaves runs leaf hooks first */
         answer = PyObject_CallFunctionObjArgs(py_accumulate_into_leaves, grads_of, Py_False, held, NULL);
@@ -1106,7 +1208,7 @@ static PyObject *backward_plain(PyObject *module, PyObject *const *args, Py_ssiz
 
 static PyObject *root_gradient(PyObject *tensor, PyObject *grad)  /* _root_grad's common cases, or NULL */
 {
-    PyObject *data = tensor_get(tensor, &slot_data), *dtype = NULL, *given = NULL;
+    PyObject *data = field_get(tensor, &slot_data), *dtype = NULL, *given = NULL;
     if (data == NULL) return NULL;
     if ((dtype = PyObject_GetAttr(data, s_dtype)) == NULL) goto done;
     if (grad == Py_None) {  /* a 0-d loss: its seed is np.array(1, dtype) */
@@ -1120,7 +1222,7 @@ static PyObject *root_gradient(PyObject *tensor, PyObject *grad)  /* _root_grad'
         goto done;
     }
     PyObject *source = NULL;
-    if (IS_TENSOR(grad)) source = tensor_get(grad, &slot_data);
+    if (IS_TENSOR(grad)) source = field_get(grad, &slot_data);
     else if (Py_TYPE(grad) == (PyTypeObject *)ndarray_type) { source = grad; Py_INCREF(source); }
     else goto done;
     if (source == NULL) goto done;
@@ -1149,7 +1251,7 @@ static PyObject *backward(PyObject *module, PyObject *const *args, Py_ssize_t na
     PyObject *tensor = args[0], *grad = nargs > 1 ? args[1] : Py_None, *retain = nargs > 2 ? args[2] : Py_False;
     int create = nargs > 3 ? PyObject_IsTrue(args[3]) : 0;
     if (create < 0) return NULL;
-    int wants = create ? 0 : IS_TENSOR(tensor) ? tensor_truth(tensor, &slot_requires_grad) : 0;
+    int wants = create ? 0 : IS_TENSOR(tensor) ? field_truth(tensor, &slot_requires_grad) : 0;
     if (wants < 0) return NULL;
     PyObject *root = wants ? root_gradient(tensor, grad) : NULL;
     if (root == NULL) return PyObject_Vectorcall(py_backward, args, nargs, NULL);
@@ -1172,7 +1274,7 @@ static PyObject *backward(PyObject *module, PyObject *const *args, Py_ssize_t na
 static PyObject *set_grad(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs == 2 && args[1] == Py_None && IS_TENSOR(args[0])) {
-        if (tensor_set(args[0], &slot__grad, Py_None) < 0) return NULL;
+        if (field_set(args[0], &slot__grad, Py_None) < 0) return NULL;
         Py_RETURN_NONE;
     }
     return PyObject_Vectorcall(py_set_grad, args, nargs, NULL);
@@ -1199,6 +1301,7 @@ static PyObject *bind(PyObject *module, PyObject *names)
         {&py_refuse_count, "refuse_count"}, {&py_check_accumulation, "check_accumulation"},
         {&py_with_constants, "with_constants"}, {&py_accumulate_into_leaves, "accumulate_into_leaves"},
         {&leaf_hooks, "leaf_hooks"}, {&py_backward, "backward"}, {&py_set_grad, "set_grad"}, {&np_array, "array"},
+        {&Function_type, "Function"},
     };
     if (!PyDict_Check(names)) { PyErr_SetString(PyExc_TypeError, "bind(names: dict)"); return NULL; }
     for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
@@ -1216,7 +1319,14 @@ static PyObject *bind(PyObject *module, PyObject *names)
                         "and native_floats a set");
         return NULL;
     }
-    if (find_tensor_slots() < 0) return NULL;
+    if (!PyType_Check(Function_type)) {
+        PyErr_SetString(PyExc_TypeError, "bind: Function must be a type");
+        return NULL;
+    }
+    Py_INCREF(Py_TYPE(collector));
+    Py_XSETREF(collector_type, (PyObject *)Py_TYPE(collector));
+    native_state = Py_IS_TYPE(grad_state, &GradState_Type);
+    if (find_slots() < 0) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -1253,22 +1363,22 @@ PyMODINIT_FUNC PyInit__core(void)
     struct { PyObject **slot; const char *text; } names[] = {
         {&s_forward, "forward"}, {&s_backward, "backward"}, {&s_anomaly, "anomaly"},
         {&s_grad_enabled, "grad_enabled"}, {&s_base, "base"}, {&s_dtype, "dtype"}, {&s_shape, "shape"},
-        {&s_kind, "kind"}, {&s_f, "f"},
-        {&s_sequence, "sequence"}, {&s_next_check, "next_check"}, {&s_recorded, "recorded"},
-        {&s_parents, "parents"}, {&s_needs_input_grad, "needs_input_grad"}, {&s_input_meta, "input_meta"},
-        {&s_saved, "saved"}, {&s_origins, "origins"}, {&s_differentiable_inputs, "differentiable_inputs"},
-        {&s_latest, "latest"}, {&s_freed, "freed"}, {&s_hooks, "hooks"},
-        {&s_astype, "astype"}, {&s_copy, "copy"}, {&s_flags, "flags"}, {&s_writeable, "writeable"},
-        {&s_params, "params"}, {&s_backward_depth, "backward_depth"}, {&s_active, "active"}, {&s_end, "end"},
-        {&s_rearm, "rearm"}, {&s_registered, "registered"}, {&s_ndim, "ndim"},
-        {&s_ops_before_pause, "ops_before_pause"},
+        {&s_kind, "kind"}, {&s_f, "f"}, {&s_recorded, "recorded"}, {&s_origins, "origins"},
+        {&s_differentiable_inputs, "differentiable_inputs"}, {&s_latest, "latest"}, {&s_astype, "astype"},
+        {&s_copy, "copy"}, {&s_flags, "flags"}, {&s_writeable, "writeable"}, {&s_params, "params"},
+        {&s_end, "end"}, {&s_rearm, "rearm"}, {&s_registered, "registered"}, {&s_ndim, "ndim"},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if ((*names[i].slot = PyUnicode_InternFromString(names[i].text)) == NULL) return NULL;
     if ((empty_tuple = PyTuple_New(0)) == NULL || (minus_one = PyLong_FromLong(-1)) == NULL
             || (zero = PyLong_FromLong(0)) == NULL || (one = PyLong_FromLong(1)) == NULL)
         return NULL;
+    if (PyType_Ready(&GradState_Type) < 0) return NULL;
     PyObject *module = PyModule_Create(&core_module);
+    if (module != NULL && PyModule_AddObjectRef(module, "GradState", (PyObject *)&GradState_Type) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
     /* the hash of the source this was built from: autograd/compiled.py refuses a stale build */
     if (module != NULL && PyModule_AddStringConstant(module, "source_hash", GRADSIGHT_CORE_HASH) < 0) {
         Py_DECREF(module);

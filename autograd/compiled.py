@@ -67,6 +67,9 @@ def install(tensor_type) -> bool:
     """Route the hot path through the compiled core, if it was built (tensor.py calls this once)."""
     if _core is None or _tensor:
         return active
+    state = _core.GradState()  # the current thread's modes carry over: this runs while gradsight is imported
+    state.grad_enabled, state.anomaly = grad_mode.state.grad_enabled, grad_mode.state.anomaly
+    grad_mode.state = state
     _core.bind({
         "Tensor": tensor_type, "ndarray": np.ndarray, "asarray": np.asarray,
         "grad_state": grad_mode.state, "collector_pause": grad_mode.collector_pause,
@@ -81,6 +84,7 @@ def install(tensor_type) -> bool:
         "check_accumulation": engine._check_accumulation, "with_constants": function._with_constants,
         "accumulate_into_leaves": engine._accumulate_into_leaves, "leaf_hooks": engine.LeafHooks,
         "backward": engine.backward, "set_grad": tensor_type._set_grad, "array": np.array,
+        "Function": function.Function,
     })
     _tensor.update(type=tensor_type, backward=vars(tensor_type)["backward"], grad=vars(tensor_type)["grad"])
     use_compiled(True)

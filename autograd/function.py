@@ -62,19 +62,15 @@ class Function:
     analytic: bool = False
     xp = np
 
-    # Graph-node state; set by apply when the op is recorded.
-    parents: tuple = ()
-    saved: tuple = ()
-    needs_input_grad: tuple = ()
-    input_meta: tuple = ()
+    # Graph-node state, in slots so that the compiled core reads and writes them in place; `_new_node`
+    # gives each its default (unrecorded: sequence -1, empty tuples, no hooks, not freed) and apply sets
+    # them when the op is recorded. An op's own settings (ctx.axis, a mask) go in its instance dict.
+    __slots__ = ("sequence", "parents", "needs_input_grad", "input_meta", "saved", "hooks", "freed")
     # of a node that saved something: per input, then for the output, the array's id and the version
     # counter of its Tensor (None for a constant), flat (pairs as tuples would cost an allocation each)
     origins: list = []
     params: dict = {}
-    sequence: int = -1
-    hooks: list | None = None  # made by register_hook or retain_grad on the output
     retained = None  # a weak reference to the output whose .grad backward keeps
-    freed = False
     created_at = None
 
     def __init_subclass__(cls, **kwargs):
@@ -130,7 +126,7 @@ class Function:
             needs.append(False)
         if has_constant:
             _with_constants(inputs, arrays, meta, origins)
-        ctx = object.__new__(cls)
+        ctx = _new_node(cls)
         try:
             # arguments spelled out for one or two inputs and no params: Python then runs the call inline
             arity = len(arrays)
@@ -192,7 +188,7 @@ class Function:
         if not isinstance(x, Tensor) or cls.differentiable_inputs is not None:
             return cls.apply(x)
         data = x.data
-        ctx = object.__new__(cls)
+        ctx = _new_node(cls)
         try:
             raw_out = cls.forward(ctx, data)
         except (ValueError, IndexError, TypeError) as error:
@@ -238,7 +234,7 @@ class Function:
             else:
                 return cls.apply(a, b)
         a_data, b_data = a.data, b.data
-        ctx = object.__new__(cls)
+        ctx = _new_node(cls)
         try:
             raw_out = cls.forward(ctx, a_data, b_data)
         except (ValueError, IndexError, TypeError) as error:
@@ -288,6 +284,16 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} backward>"
+
+
+def _new_node(cls) -> Function:
+    """An op's node before its forward runs, every slot at its default (the compiled core's new_node)."""
+    node = object.__new__(cls)
+    node.sequence = -1
+    node.parents = node.needs_input_grad = node.input_meta = node.saved = ()
+    node.hooks = None  # made by register_hook or retain_grad on the output
+    node.freed = False  # set by a backward that frees the saved values
+    return node
 
 
 class VersionClock:

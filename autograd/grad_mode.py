@@ -100,11 +100,14 @@ class _CollectorPause:
     graph pays nothing for the check), by when the previous graph has usually been freed.
     """
 
-    ops_before_pause = 100
-    full_collection_after = 1_000_000  # objects moved to the oldest generation (about 70 steps of a 2,000-op chain)
+    # slots: the compiled core reads and writes them in place (and a misspelt setting is an error)
+    __slots__ = ("ops_before_pause", "full_collection_after", "next_check", "active", "resume_gc", "guard",
+                 "backward_depth", "moved")
     rearm = -1  # `next_check` value meaning: count the next recorded op as the first of a new recording
 
     def __init__(self):
+        self.ops_before_pause = 100
+        self.full_collection_after = 1_000_000  # objects moved to the oldest generation (~70 steps of a 2,000-op chain)
         self.next_check = self.rearm  # Function.apply calls `recorded` when a node's sequence reaches this
         self.active = False
         self.resume_gc = False
