@@ -39,7 +39,10 @@ static PyObject *s_astype, *s_copy, *s_flags, *s_writeable, *s_params, *s_end, *
  * generic attribute protocol. Only where the object's type has the same slot descriptor as the class
  * that declares it and the generic attribute functions (Tensor itself, nn.Parameter, every op's node);
  * anything else takes the generic path. */
-typedef struct { const char *text; PyObject **owner; PyObject *name; PyObject *descriptor; Py_ssize_t offset; } Slot;
+typedef struct {
+    const char *text; PyObject **owner; PyObject *name; PyObject *descriptor; Py_ssize_t offset;
+    PyTypeObject *checked; unsigned int checked_version;  /* the last subclass found to keep the slot */
+} Slot;
 static PyObject *Function_type, *collector_type;
 static Slot slot_data = {"data", &Tensor_type}, slot_requires_grad = {"requires_grad", &Tensor_type};
 static Slot slot__grad = {"_grad", &Tensor_type}, slot_grad_fn = {"grad_fn", &Tensor_type};
@@ -63,7 +66,15 @@ static int slot_usable(PyObject *obj, Slot *slot)
             || type->tp_setattro != PyObject_GenericSetAttr)
         return 0;
     if (type == owner) return 1;
-    return PyType_IsSubtype(type, owner) && _PyType_Lookup(type, slot->name) == slot->descriptor;
+    /* a type's version tag changes with any change to it or its bases, and is never reused */
+    int tagged = PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG);
+    if (tagged && type == slot->checked && type->tp_version_tag == slot->checked_version) return 1;
+    if (!PyType_IsSubtype(type, owner) || _PyType_Lookup(type, slot->name) != slot->descriptor) return 0;
+    if (tagged || PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {  /* _PyType_Lookup may assign it */
+        slot->checked = type;
+        slot->checked_version = type->tp_version_tag;
+    }
+    return 1;
 }
 
 static PyObject *field_get(PyObject *obj, Slot *slot)  /* obj.<slot>, a new reference */
@@ -103,6 +114,7 @@ static int find_slots(void)
     for (size_t i = 0; i < sizeof(all_slots) / sizeof(all_slots[0]); i++) {
         Slot *slot = all_slots[i];
         Py_CLEAR(slot->descriptor);
+        slot->checked = NULL;
         if (slot->name == NULL && (slot->name = PyUnicode_InternFromString(slot->text)) == NULL) return -1;
         PyObject *descriptor = _PyType_Lookup((PyTypeObject *)*slot->owner, slot->name);
         if (descriptor == NULL || !Py_IS_TYPE(descriptor, &PyMemberDescr_Type)) continue;  /* generic path */
@@ -519,6 +531,9 @@ error:
     goto done;
 }
 
+/* the latest cache hit, held: `y * 1.0001` in a loop passes the same float object each time */
+static PyObject *last_scalar, *last_dtype, *last_constant;
+
 /* a Python scalar beside a Tensor: function.py's cached constant (one dict lookup when cached) */
 static PyObject *scalar_operand(PyObject *scalar, PyObject *tensor)
 {
@@ -529,11 +544,20 @@ static PyObject *scalar_operand(PyObject *scalar, PyObject *tensor)
     int nonzero = PyObject_IsTrue(scalar);  /* zeros are never cached (-0.0 == 0.0 as keys) */
     if (nonzero < 0) { Py_DECREF(dtype); return NULL; }
     if (nonzero) {
+        if (scalar == last_scalar && dtype == last_dtype) {
+            Py_DECREF(dtype);
+            Py_INCREF(last_constant);
+            return last_constant;
+        }
         PyObject *key = PyTuple_Pack(2, scalar, dtype);
         PyObject *cached = key == NULL ? NULL : PyDict_GetItemWithError(scalar_cache, key);
         Py_XDECREF(key);
         if (cached != NULL) {
-            Py_DECREF(dtype);
+            Py_INCREF(scalar);
+            Py_XSETREF(last_scalar, scalar);
+            Py_XSETREF(last_dtype, dtype);  /* takes our reference */
+            Py_INCREF(cached);
+            Py_XSETREF(last_constant, cached);
             Py_INCREF(cached);
             return cached;
         }
@@ -1280,6 +1304,108 @@ static PyObject *set_grad(PyObject *module, PyObject *const *args, Py_ssize_t na
     return PyObject_Vectorcall(py_set_grad, args, nargs, NULL);
 }
 
+/* ---- operator(name, cls, reflected, unary): a Tensor operator that calls apply2/apply1 directly -------------
+ * tensor.py's `def __mul__(self, other): return _mul(self, other)` costs a Python frame per op, entered
+ * from C. An Operator is a method descriptor (like a Python function, it is called unbound with self
+ * first), so `y * w` reaches apply2(Mul, y, w) with no frame and no bound method in between. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *name;  /* "__mul__": its __name__ and __qualname__ */
+    PyObject *cls;  /* the op class */
+    int reflected;  /* __rmul__ and the like: the op gets (other, self) */
+    int unary;      /* __neg__: apply1(cls, self) */
+    vectorcallfunc vectorcall;
+} OperatorObject;
+
+static PyObject *Operator_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    OperatorObject *op = (OperatorObject *)callable;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (kwnames != NULL || nargs != (op->unary ? 1 : 2)) {
+        PyErr_Format(PyExc_TypeError, "%s operator takes %d argument%s", ((PyTypeObject *)op->cls)->tp_name,
+                     op->unary ? 1 : 2, op->unary ? "" : "s");
+        return NULL;
+    }
+    if (op->unary) {
+        PyObject *call_args[2] = {op->cls, args[0]};
+        return apply1(NULL, call_args, 2);
+    }
+    PyObject *call_args[3] = {op->cls, args[op->reflected], args[!op->reflected]};
+    return apply2(NULL, call_args, 3);
+}
+
+static PyObject *Operator_get(PyObject *self, PyObject *obj, PyObject *type)  /* tensor.__mul__: bound */
+{
+    if (obj == NULL || obj == Py_None) {
+        Py_INCREF(self);
+        return self;
+    }
+    return PyMethod_New(self, obj);
+}
+
+static int Operator_traverse(OperatorObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->name);
+    Py_VISIT(self->cls);
+    return 0;
+}
+
+static void Operator_dealloc(OperatorObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    Py_CLEAR(self->name);
+    Py_CLEAR(self->cls);
+    PyObject_GC_Del(self);
+}
+
+static PyObject *Operator_repr(OperatorObject *self)
+{
+    return PyUnicode_FromFormat("<gradsight operator %U: %s>", self->name, ((PyTypeObject *)self->cls)->tp_name);
+}
+
+static PyMemberDef Operator_members[] = {
+    {"__name__", T_OBJECT, offsetof(OperatorObject, name), READONLY, NULL},
+    {"__qualname__", T_OBJECT, offsetof(OperatorObject, name), READONLY, NULL},
+    {NULL},
+};
+
+static PyTypeObject Operator_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "autograd._core.Operator",
+    .tp_basicsize = sizeof(OperatorObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_METHOD_DESCRIPTOR | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "A Tensor operator that records its op through the compiled core (autograd/compiled.py).",
+    .tp_vectorcall_offset = offsetof(OperatorObject, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_descr_get = Operator_get,
+    .tp_traverse = (traverseproc)Operator_traverse,
+    .tp_dealloc = (destructor)Operator_dealloc,
+    .tp_repr = (reprfunc)Operator_repr,
+    .tp_members = Operator_members,
+};
+
+static PyObject *operator(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int reflected, unary;
+    if (nargs != 4 || !PyUnicode_Check(args[0]) || !PyType_Check(args[1])
+            || (reflected = PyObject_IsTrue(args[2])) < 0 || (unary = PyObject_IsTrue(args[3])) < 0) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "operator(name: str, cls: type, reflected: bool, unary: bool)");
+        return NULL;
+    }
+    OperatorObject *op = PyObject_GC_New(OperatorObject, &Operator_Type);
+    if (op == NULL) return NULL;
+    Py_INCREF(args[0]);
+    op->name = args[0];
+    Py_INCREF(args[1]);
+    op->cls = args[1];
+    op->reflected = reflected && !unary;
+    op->unary = unary;
+    op->vectorcall = Operator_vectorcall;
+    PyObject_GC_Track(op);
+    return (PyObject *)op;
+}
+
 /* as_method(function): a builtin function that binds `self` as a class attribute (Tensor.backward) */
 static PyObject *as_method(PyObject *module, PyObject *function)
 {
@@ -1343,6 +1469,8 @@ static PyMethodDef core_methods[] = {
      "the compiled core's translation of autograd.engine.backward)."},
     {"set_grad", (PyCFunction)(void (*)(void))set_grad, METH_FASTCALL, "Tensor._set_grad(tensor, value), compiled."},
     {"as_method", as_method, METH_O, "A function that binds self as a class attribute."},
+    {"operator", (PyCFunction)(void (*)(void))operator, METH_FASTCALL,
+     "operator(name, cls, reflected, unary): a Tensor operator recording `cls` through apply2 (apply1 if unary)."},
     {"backward_plain", (PyCFunction)(void (*)(void))backward_plain, METH_FASTCALL,
      "run_backward without create_graph or capture: (roots, root_grads, retain_graph)."},
     {"bind", bind, METH_O, "Hand over the Python objects and helpers (autograd/compiled.py calls it)."},
@@ -1373,7 +1501,7 @@ PyMODINIT_FUNC PyInit__core(void)
     if ((empty_tuple = PyTuple_New(0)) == NULL || (minus_one = PyLong_FromLong(-1)) == NULL
             || (zero = PyLong_FromLong(0)) == NULL || (one = PyLong_FromLong(1)) == NULL)
         return NULL;
-    if (PyType_Ready(&GradState_Type) < 0) return NULL;
+    if (PyType_Ready(&GradState_Type) < 0 || PyType_Ready(&Operator_Type) < 0) return NULL;
     PyObject *module = PyModule_Create(&core_module);
     if (module != NULL && PyModule_AddObjectRef(module, "GradState", (PyObject *)&GradState_Type) < 0) {
         Py_DECREF(module);

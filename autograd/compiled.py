@@ -109,19 +109,37 @@ def use_compiled(on: bool) -> None:
         tensor_type.backward = _core.as_method(_core.backward) if on else _tensor["backward"]
         python_grad = _tensor["grad"]
         tensor_type.grad = property(python_grad.fget, _core.set_grad, None, python_grad.__doc__) if on else python_grad
-    _rebind_operators()
     active, why_not = on, "" if on else "switched off by use_compiled(False)"
+    bind_operators()
 
 
-def _rebind_operators() -> None:
-    """tensor.py binds its operators' ops once (`_add = Add._apply2`): bind them again after a switch."""
+# Tensor's operators that the core replaces: (op class, reflected, unary); each is tensor.py's one-line
+# delegation (`def __mul__(self, other): return _mul(self, other)`) without its Python frame
+_OPERATORS = {"__add__": ("Add", False, False), "__radd__": ("Add", True, False),
+              "__sub__": ("Sub", False, False), "__rsub__": ("Sub", True, False),
+              "__mul__": ("Mul", False, False), "__rmul__": ("Mul", True, False),
+              "__truediv__": ("Div", False, False), "__rtruediv__": ("Div", True, False),
+              "__matmul__": ("Matmul", False, False), "__rmatmul__": ("Matmul", True, False),
+              "__neg__": ("Neg", False, True)}
+_python_operators = {}  # tensor.py's own, kept for use_compiled(False)
+
+
+def bind_operators() -> None:
+    """tensor.py binds its operators' ops once (`_add = Add._apply2`) and then calls this; so does each
+    switch: bind them again, and give Tensor the core's operators while it runs."""
     import sys
 
     tensor_module = sys.modules.get(f"{__package__}.tensor")
     if tensor_module is None or not hasattr(tensor_module, "_add"):
-        return  # tensor.py is still being imported: it binds them itself, after install
+        return  # tensor.py is still being imported: it calls this once its operators are bound
     ops = tensor_module._ops
     tensor_module._add, tensor_module._sub = ops.Add._apply2, ops.Sub._apply2
     tensor_module._mul, tensor_module._div = ops.Mul._apply2, ops.Div._apply2
     tensor_module._matmul, tensor_module._neg = ops.Matmul._apply2, ops.Neg._apply1
     tensor_module._transpose = ops.Transpose._apply1
+    tensor_type = tensor_module.Tensor
+    if not _python_operators:
+        _python_operators.update({name: vars(tensor_type)[name] for name in _OPERATORS})
+    for name, (op_name, reflected, unary) in _OPERATORS.items():
+        setattr(tensor_type, name, _core.operator(name, getattr(ops, op_name), reflected, unary) if active
+                else _python_operators[name])

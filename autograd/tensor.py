@@ -409,3 +409,4 @@ engine._clone = _ops.clone  # for .grad under create_graph
 # bound once: each call then skips two attribute lookups and making a bound method
 _add, _sub, _mul, _div = _ops.Add._apply2, _ops.Sub._apply2, _ops.Mul._apply2, _ops.Div._apply2
 _matmul, _neg, _transpose = _ops.Matmul._apply2, _ops.Neg._apply1, _ops.Transpose._apply1
+compiled.bind_operators()  # where the compiled core runs, the operators above call it directly

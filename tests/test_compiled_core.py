@@ -295,6 +295,7 @@ def test_switching_engines_in_one_process_routes_every_entry_point():
             compiled.use_compiled(on)
             assert compiled.active is on and (compiled.engine_name() == "compiled core") is on
             assert (type(vars(ag.Tensor)["backward"]).__name__ == "instancemethod") is on
+            assert (type(vars(ag.Tensor)["__mul__"]).__name__ == "Operator") is on
             x.grad = None
             (ag.tanh(x * w + 1.0).T @ x).backward()
             results.append(x.grad.data)
@@ -302,3 +303,154 @@ def test_switching_engines_in_one_process_routes_every_entry_point():
         compiled.use_compiled(True)
     np.testing.assert_array_equal(results[0], results[1])
     np.testing.assert_array_equal(results[1], results[2])
+
+
+# ----- the operators, the grad-mode switches and the in-place fields the core uses -------------------------
+
+OPERATOR_CASES = {  # each Tensor operator the core replaces, with tensor and Python-scalar operands
+    "add": lambda x, w: x + w + 2.0, "radd": lambda x, w: 2.0 + x, "sub": lambda x, w: x - w - 1.5,
+    "rsub": lambda x, w: 1.5 - x, "mul": lambda x, w: x * w * 3.0, "rmul": lambda x, w: 3.0 * x,
+    "truediv": lambda x, w: x / w / 4.0, "rtruediv": lambda x, w: 4.0 / x, "matmul": lambda x, w: x @ w,
+    "rmatmul": lambda x, w: w.data @ x, "neg": lambda x, w: -x,
+}
+
+
+@needs_core
+@pytest.mark.parametrize("name", sorted(OPERATOR_CASES))
+def test_the_cores_operators_record_what_tensors_own_operators_record(name):
+    rng = np.random.default_rng(1)
+    x0, w0 = rng.uniform(1, 2, size=(3, 3)), rng.uniform(1, 2, size=(3, 3))
+    outcomes = []
+    try:
+        for on in (False, True):
+            compiled.use_compiled(on)
+            x, w = ag.tensor(x0, requires_grad=True), ag.tensor(w0, requires_grad=True)
+            out = OPERATOR_CASES[name](x, w)
+            out.sum().backward()
+            outcomes.append((out.data, out.grad_fn.name, x.grad.data, None if w.grad is None else w.grad.data))
+    finally:
+        compiled.use_compiled(True)
+    (out_py, op_py, gx_py, gw_py), (out_c, op_c, gx_c, gw_c) = outcomes
+    np.testing.assert_array_equal(out_py, out_c)
+    assert op_py == op_c
+    np.testing.assert_array_equal(gx_py, gx_c)
+    assert (gw_py is None) == (gw_c is None)
+    if gw_py is not None:
+        np.testing.assert_array_equal(gw_py, gw_c)
+
+
+@needs_core
+def test_an_operator_is_a_method_like_the_python_one_it_replaces():
+    x = ag.tensor(np.array([1.0, 2.0]))
+    operator = vars(ag.Tensor)["__rsub__"]
+    assert operator.__name__ == "__rsub__" and "Sub" in repr(operator)
+    assert ag.Tensor.__rsub__ is operator
+    np.testing.assert_array_equal(x.__rsub__(5.0).data, [4.0, 3.0])  # bound: (other, self) for the op
+    np.testing.assert_array_equal(ag.Tensor.__neg__(x).data, [-1.0, -2.0])
+    with pytest.raises(TypeError, match="takes 2 arguments"):
+        operator(x)
+    with pytest.raises(TypeError, match="takes 2 arguments"):
+        operator(x, 1.0, other=2.0)
+
+
+def test_grad_mode_and_anomaly_mode_belong_to_each_thread():
+    import threading
+
+    seen = {}
+
+    def other_thread():
+        seen["defaults"] = (ag.is_grad_enabled(), ag.grad_mode.is_anomaly_enabled())
+        ag.set_grad_enabled(False)
+        seen["recorded"] = (ag.tensor([1.0], requires_grad=True) * 2.0).requires_grad
+
+    with ag.no_grad(), ag.detect_anomaly():
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        thread.join()
+        assert not ag.is_grad_enabled() and ag.grad_mode.is_anomaly_enabled()
+    assert seen == {"defaults": (True, False), "recorded": False}
+    assert ag.is_grad_enabled() and not ag.grad_mode.is_anomaly_enabled()  # the other thread's change stayed there
+    assert (ag.tensor([1.0], requires_grad=True) * 2.0).requires_grad
+
+
+def test_the_grad_mode_switches_hold_booleans_and_cannot_be_removed():
+    state = ag.grad_mode.state
+    try:
+        ag.set_grad_enabled(0)
+        assert state.grad_enabled is False
+    finally:
+        ag.set_grad_enabled(True)
+    if compiled.active:
+        assert type(state).__name__ == "GradState"
+        with pytest.raises(AttributeError):
+            del state.grad_enabled
+        with pytest.raises(AttributeError):
+            state.misspelt = True
+
+
+def test_the_collector_pause_refuses_a_misspelt_setting():
+    with pytest.raises(AttributeError):
+        ag.grad_mode.collector_pause.ops_before_paus = 10
+
+
+def test_a_node_starts_with_every_graph_field_at_its_default():
+    x = ag.tensor(np.ones(2), requires_grad=True)
+    with ag.no_grad():
+        assert (x * 2.0).grad_fn is None
+
+    class Peek(ag.Function):
+        register = False
+        seen = {}
+
+        @staticmethod
+        def forward(ctx, a):
+            Peek.seen.update(sequence=ctx.sequence, parents=ctx.parents, needs=ctx.needs_input_grad,
+                             meta=ctx.input_meta, saved=ctx.saved, hooks=ctx.hooks, freed=ctx.freed)
+            return a * 1.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    Peek.apply(x)
+    assert Peek.seen == {"sequence": -1, "parents": (), "needs": (), "meta": (), "saved": (), "hooks": None,
+                         "freed": False}
+
+
+@pytest.mark.parametrize("engine_on", [False, pytest.param(True, marks=needs_core)])
+def test_a_field_redefined_on_an_op_class_after_use_is_honoured(engine_on):
+    """The core reads a node's fields in place only while the op's class keeps Function's slot; a class
+    changed after the core last checked it (here: hooks made a property) is read through the property."""
+    class Scaled(ag.Function):
+        register = False
+
+        @staticmethod
+        def forward(ctx, a):
+            return a * 3.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 3.0
+
+    x = ag.tensor(np.ones(2), requires_grad=True)
+    switch = compiled.use_compiled if compiled._tensor else (lambda on: None)  # no core: the Python engine runs
+    try:
+        switch(engine_on)
+        Scaled.apply(x).backward(np.ones(2))  # no other op in between: the core last checked Scaled
+        np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+        Scaled.hooks = property(lambda node: [lambda grad: grad * 10.0], lambda node, value: None)
+        x.grad = None
+        Scaled.apply(x).backward(np.ones(2))
+        np.testing.assert_array_equal(x.grad.data, [30.0, 30.0])
+    finally:
+        switch(True)
+
+
+def test_a_cached_python_scalar_keeps_each_operands_dtype():
+    for dtype in (np.float32, np.float64, np.float32, np.float16):
+        x = ag.tensor(np.ones(3, dtype), requires_grad=True)
+        for _ in range(3):
+            y = x * 1.0001
+            assert y.dtype == dtype
+        y.sum().backward()
+        np.testing.assert_allclose(x.grad.data, np.full(3, 1.0001, dtype), rtol=1e-3)
