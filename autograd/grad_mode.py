@@ -13,7 +13,7 @@ class _State(threading.local):
     anomaly = False
 
 
-state = _State()  # per thread; read directly on the per-op hot path
+state = _State()  # per thread; read directly on the per-op hot path (the compiled core puts its GradState here)
 
 
 def is_grad_enabled() -> bool:
