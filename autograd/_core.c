@@ -10,6 +10,8 @@
  *                                  _backward_loop's plain case inside (backward_loop, not exported)
  *   accumulate(grads, held)        _accumulate_plain                 (autograd/engine.py)
  *   set_grad(tensor, value)        Tensor._set_grad for None         (autograd/tensor.py)
+ *   operator(name, cls, ...)       Tensor.__mul__ and the other arithmetic operators (autograd/tensor.py)
+ *   GradState                      grad_mode._State, the thread-local grad and anomaly modes
  * Anything unusual (an op with differentiable_inputs, an operand that is neither a Tensor nor a
  * Python scalar, hooks, anomaly checks, every error) is handed to the Python helpers bound by `bind`,
  * so every message and every rare path is the Python code's own. The ops' forward and backward stay
@@ -169,9 +171,11 @@ static PyObject *class_attribute(PyObject *cls, PyObject *name)
     PyObject *attribute = _PyType_Lookup((PyTypeObject *)cls, name);
     if (attribute == NULL) return PyObject_GetAttr(cls, name);
     descrgetfunc get = Py_TYPE(attribute)->tp_descr_get;
-    if (get != NULL) return get(attribute, NULL, cls);
-    Py_INCREF(attribute);
-    return attribute;
+    Py_INCREF(attribute);  /* a descriptor's __get__ may run code that drops the class's reference */
+    if (get == NULL) return attribute;
+    PyObject *bound = get(attribute, NULL, cls);
+    Py_DECREF(attribute);
+    return bound;
 }
 
 static int truth_of(PyObject *obj, PyObject *name)  /* bool(obj.name), -1 on error */
